@@ -1,0 +1,3 @@
+import { definePackageConfig } from '@x/vitest-preset';
+
+export default definePackageConfig();

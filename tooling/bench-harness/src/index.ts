@@ -1,0 +1,17 @@
+export { defineSuite } from './define-suite.js';
+export { fullOptions, measureSuite, quickOptions } from './measure.js';
+export {
+  findWorkspaceRoot,
+  type RunOptions,
+  resultsFileName,
+  runPackageBenchmarks,
+} from './run-package.js';
+export { median } from './statistics.js';
+export type {
+  BenchFunction,
+  BenchSuite,
+  CaseResult,
+  MeasureOptions,
+  PackageResults,
+  SuiteResult,
+} from './types.js';
