@@ -3,6 +3,6 @@ import type { TestProject } from 'vitest/node';
 
 /** Runs once per test run: every service the package named must answer before a test starts. */
 export default async function setup(project: TestProject): Promise<void> {
-  const services = project.config.provide.xServices as ServiceName[];
-  await ensureServices(services);
+  const provided = project.config.provide as { xServices?: ServiceName[] };
+  await ensureServices(provided.xServices ?? []);
 }

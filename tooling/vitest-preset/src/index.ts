@@ -40,9 +40,3 @@ export function definePackageConfig(options: PackageTestOptions = {}): ViteUserC
     },
   });
 }
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    xServices: ServiceName[];
-  }
-}

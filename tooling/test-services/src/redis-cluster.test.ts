@@ -1,0 +1,256 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { createClient, createCluster } from 'redis';
+import ts from 'typescript';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type RedisClusterHandle, startRedisCluster, withRedisCluster } from './redis-cluster.js';
+import { testRedisPrefix } from './redis-prefix.js';
+
+/** Whether something accepts TCP connections on the loopback port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Whether the process runs (a zombie waiting for its reaper counts as gone). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    if (existsSync('/proc/self/stat')) return false;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the process id is in use at all, zombies included. */
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Asserts that nothing of the cluster is left: ports closed, processes gone, directory gone. */
+async function expectGone(cluster: Pick<RedisClusterHandle, 'nodes' | 'pids' | 'dir'>) {
+  // Wait for the processes to be reaped too (an orphan's zombie lingers until init collects it),
+  // so nothing of them shows up in the process list after the run.
+  for (let i = 0; i < 100 && cluster.pids.some(exists); i++) await sleep(100);
+  for (const pid of cluster.pids) expect(isRunning(pid), `pid ${pid}`).toBe(false);
+  for (const node of cluster.nodes)
+    expect(await accepts(node.port), `port ${node.port}`).toBe(false);
+  expect(existsSync(cluster.dir)).toBe(false);
+}
+
+async function withNode<T>(
+  port: number,
+  fn: (client: { sendCommand(args: string[]): Promise<unknown> }) => Promise<T>,
+): Promise<T> {
+  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false } });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+describe('startRedisCluster', () => {
+  let cluster: RedisClusterHandle | undefined;
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('runs three masters that share the keyspace', async () => {
+    cluster = await startRedisCluster({ masters: 3 });
+    expect(cluster.nodes).toHaveLength(3);
+    expect(cluster.rootNodes).toEqual(
+      cluster.nodes.map((node) => ({ url: `redis://127.0.0.1:${node.port}` })),
+    );
+    expect(new Set(cluster.nodes.map((node) => node.port)).size).toBe(3);
+    expect(existsSync(cluster.dir)).toBe(true);
+    const ports = cluster.nodes.map((node) => node.port);
+    const [firstPort] = ports;
+    if (firstPort === undefined) throw new Error('no node');
+
+    // Which master owns which slot, as the cluster itself reports it.
+    const ranges = await withNode(firstPort, async (client) => {
+      const reply = (await client.sendCommand(['CLUSTER', 'SLOTS'])) as [
+        number,
+        number,
+        [string, number, ...unknown[]],
+        ...unknown[],
+      ][];
+      return reply.map(([first, last, [, port]]) => ({ first, last, port }));
+    });
+    expect(ranges).toHaveLength(3);
+    expect(new Set(ranges.map((range) => range.port))).toEqual(new Set(ports));
+    const owner = (slot: number): number => {
+      const range = ranges.find((r) => r.first <= slot && slot <= r.last);
+      if (range === undefined) throw new Error(`slot ${slot} has no owner`);
+      return range.port;
+    };
+
+    const clusterErrors: unknown[] = [];
+    const client = createCluster({ rootNodes: cluster.rootNodes });
+    // node-redis turns an unhandled 'error' event into a crash of the whole process.
+    client.on('error', (error) => clusterErrors.push(error));
+    await client.connect();
+    try {
+      expect(client.masters).toHaveLength(3);
+      const prefix = testRedisPrefix('cluster');
+      const written = new Map<string, { value: string; port: number }>();
+      const keysByPort = new Map<number, string[]>();
+      await withNode(firstPort, async (admin) => {
+        for (let i = 0; keysByPort.size < 3 || i < 12; i++) {
+          if (i >= 1000) throw new Error('1000 keys did not reach all three masters');
+          const key = `${prefix}key-${i}`;
+          const slot = Number(await admin.sendCommand(['CLUSTER', 'KEYSLOT', key]));
+          const port = owner(slot);
+          const value = `value-${i}-${port}`;
+          await client.set(key, value);
+          written.set(key, { value, port });
+          keysByPort.set(port, [...(keysByPort.get(port) ?? []), key]);
+        }
+      });
+      expect([...keysByPort.keys()].sort()).toEqual([...ports].sort());
+
+      // Each master holds its own keys and only those.
+      for (const port of ports) {
+        const own = keysByPort.get(port) ?? [];
+        expect(own.length, `keys on :${port}`).toBeGreaterThanOrEqual(1);
+        await withNode(port, async (node) => {
+          expect(Number(await node.sendCommand(['DBSIZE']))).toBe(own.length);
+          for (const key of own) {
+            expect(await node.sendCommand(['GET', key])).toBe(written.get(key)?.value);
+          }
+        });
+      }
+
+      // And the cluster client reads every key back from wherever it lives.
+      for (const [key, { value }] of written) expect(await client.get(key)).toBe(value);
+    } finally {
+      await client.close();
+    }
+    expect(clusterErrors).toEqual([]);
+  });
+
+  it('stop() ends the nodes, closes their ports and removes the directory, once', async () => {
+    if (cluster === undefined) throw new Error('the previous test did not start a cluster');
+    const stopped = cluster;
+    await stopped.stop();
+    await expectGone(stopped);
+    await expect(stopped.stop()).resolves.toBeUndefined();
+  });
+
+  it('starts one master owning every slot', async () => {
+    await withRedisCluster(
+      async (single) => {
+        expect(single.nodes).toHaveLength(1);
+        await withNode(single.nodes[0]?.port ?? 0, async (node) => {
+          const info = String(await node.sendCommand(['CLUSTER', 'INFO']));
+          expect(info).toContain('cluster_state:ok');
+          expect(info).toContain('cluster_slots_assigned:16384');
+        });
+      },
+      { masters: 1 },
+    );
+  });
+
+  it('says to install redis-server when the binary is missing', async () => {
+    await expect(startRedisCluster({ redisServer: '/nonexistent/redis-server' })).rejects.toThrow(
+      /install it \(Debian package `redis-server`/,
+    );
+  });
+});
+
+describe('cleanup when a test fails', () => {
+  it('withRedisCluster stops the cluster when its body throws', async () => {
+    let seen: RedisClusterHandle | undefined;
+    await expect(
+      withRedisCluster(async (cluster) => {
+        seen = cluster;
+        for (const node of cluster.nodes) {
+          await withNode(node.port, async (client) => {
+            expect(await client.sendCommand(['PING'])).toBe('PONG');
+          });
+        }
+        throw new Error('the test body failed');
+      }),
+    ).rejects.toThrow('the test body failed');
+    if (seen === undefined) throw new Error('the body never ran');
+    await expectGone(seen);
+  });
+
+  it('kills the nodes when the process dies without stopping them', async () => {
+    // Run the package's source in a plain node process: transpile it next to node_modules so
+    // `redis` resolves, start a cluster, print it and die of an uncaught error.
+    const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+    const outDir = join(packageDir, 'node_modules', '.cache', `exit-test-${process.pid}`);
+    await mkdir(outDir, { recursive: true });
+    try {
+      await writeFile(join(outDir, 'package.json'), '{ "type": "module" }\n');
+      const srcDir = join(packageDir, 'src');
+      for (const file of await readdir(srcDir)) {
+        if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
+        const source = readFileSync(join(srcDir, file), 'utf8');
+        const { outputText } = ts.transpileModule(source, {
+          compilerOptions: {
+            module: ts.ModuleKind.ESNext,
+            target: ts.ScriptTarget.ES2022,
+            verbatimModuleSyntax: true,
+          },
+        });
+        await writeFile(join(outDir, file.replace(/\.ts$/, '.js')), outputText);
+      }
+      const script = [
+        `import { startRedisCluster } from ${JSON.stringify(join(outDir, 'redis-cluster.js'))};`,
+        'const cluster = await startRedisCluster();',
+        'console.log(JSON.stringify({ nodes: cluster.nodes, pids: cluster.pids, dir: cluster.dir }));',
+        "throw new Error('the test body failed');",
+      ].join('\n');
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(stderr).toContain('the test body failed');
+      expect(code).toBe(1);
+      const started = JSON.parse(stdout.trim()) as Pick<
+        RedisClusterHandle,
+        'nodes' | 'pids' | 'dir'
+      >;
+      expect(started.nodes).toHaveLength(3);
+      await expectGone(started);
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+      await rmdir(dirname(outDir)).catch(() => {}); // only when nothing else is cached there
+    }
+  });
+});
