@@ -4,11 +4,7 @@ import {
   type RedisClusterOptions,
   startRedisCluster,
 } from './redis-cluster.js';
-import {
-  createTestDatabase,
-  type TestDatabase,
-  type TestDatabaseOptions,
-} from './test-database.js';
+import { createTestDatabase, type TestDatabaseOptions } from './test-database.js';
 
 /** The database of {@link useTestDatabase}, readable once `beforeAll` ran. */
 export interface TestDatabaseRef {
