@@ -1,29 +1,74 @@
 import { isUtf8 } from 'node:buffer';
 import type { Charset } from '@x/config';
 import { CryptoError } from './crypto-error.js';
+import type { PayloadKind } from './envelope.js';
+
+/** How one helper turns its values into plaintext bytes and back, and the kind it tags them with. */
+export interface Codec<T> {
+  readonly kind: PayloadKind;
+  encode(value: T): Uint8Array;
+  decode(bytes: Buffer): T;
+}
+
+/** The codecs of the helpers for a format (`raw`: decimal text; `v1`: fixed-size binary) and charset. */
+export function codecsFor(
+  raw: boolean,
+  charset: Charset,
+): {
+  bytes: Codec<Uint8Array>;
+  str: Codec<string>;
+  int: Codec<number>;
+  bool: Codec<boolean>;
+} {
+  return {
+    bytes: { kind: 'bytes', encode: (value) => value, decode: (bytes) => bytes },
+    str: {
+      kind: 'bytes',
+      encode: (value) => encodeText(value, charset),
+      decode: (bytes) => decodeText(bytes, charset),
+    },
+    int: {
+      kind: 'int',
+      encode: (value) => {
+        assertSafeInteger(value);
+        return raw ? Buffer.from(String(value)) : encodeInt64(value);
+      },
+      decode: raw ? decodeDecimal : decodeInt64,
+    },
+    bool: {
+      kind: 'bool',
+      encode: (value) => {
+        if (typeof value !== 'boolean') {
+          throw new CryptoError(
+            'INVALID_INPUT',
+            `encryptBool expects a boolean, got ${typeName(value)}.`,
+          );
+        }
+        return raw ? Buffer.from(value ? '1' : '0') : Buffer.of(value ? 1 : 0);
+      },
+      decode: raw ? decodeBoolText : decodeBoolByte,
+    },
+  };
+}
 
 /** A string's bytes in `charset`, refusing what the charset cannot hold (nothing is lost quietly). */
 export function encodeText(value: string, charset: Charset): Buffer {
   if (typeof value !== 'string') {
     throw new CryptoError('INVALID_INPUT', `Expected a string, got ${typeName(value)}.`);
   }
-  switch (charset) {
-    case 'utf8':
-      if (!value.isWellFormed()) {
-        throw new CryptoError(
-          'INVALID_INPUT',
-          'The string has a lone surrogate (half of a UTF-16 pair), which UTF-8 cannot encode.',
-        );
-      }
-      break;
-    case 'latin1':
-      if (/[\u0100-\uffff]/.test(value)) throw unencodable(charset);
-      break;
-    case 'ascii':
-      if (/[\u0080-\uffff]/.test(value)) throw unencodable(charset);
-      break;
-    case 'utf16le':
-      break;
+  const encodable =
+    charset === 'utf8'
+      ? value.isWellFormed()
+      : charset === 'latin1'
+        ? !/[\u0100-\uffff]/.test(value)
+        : charset === 'ascii'
+          ? !/[\u0080-\uffff]/.test(value)
+          : true;
+  if (!encodable) {
+    throw new CryptoError(
+      'INVALID_INPUT',
+      `The string has characters that ${charset} cannot encode (a lone surrogate, for UTF-8).`,
+    );
   }
   return Buffer.from(value, charset);
 }
@@ -39,27 +84,17 @@ export function decodeText(bytes: Buffer, charset: Charset): string {
           ? bytes.length % 2 === 0
           : true;
   if (!valid) {
-    throw new CryptoError(
-      'INVALID_INPUT',
-      `The decrypted bytes are not ${charset} text: was the value encrypted with another charset, or as bytes?`,
-    );
+    throw new CryptoError('INVALID_INPUT', `The decrypted bytes are not ${charset} text.`);
   }
   return bytes.toString(charset);
 }
 
-function unencodable(charset: Charset): CryptoError {
-  return new CryptoError(
-    'INVALID_INPUT',
-    `The string has characters that ${charset} cannot encode: use crypto.charset 'utf8'.`,
-  );
-}
-
-/** Refuses what is not a safe integer (`Number.MAX_SAFE_INTEGER` at most in magnitude). */
+/** Refuses what is not a safe integer, without repeating the value (it is meant to be secret). */
 export function assertSafeInteger(value: unknown): asserts value is number {
   if (!Number.isSafeInteger(value)) {
     throw new CryptoError(
       'INVALID_INPUT',
-      `Expected a safe integer (|n| <= ${Number.MAX_SAFE_INTEGER}), got ${typeof value === 'number' ? 'a number that is not one' : typeName(value)}.`,
+      `Expected a safe integer (|n| <= 2^53 - 1), got ${typeof value === 'number' ? 'a number that is not one' : typeName(value)}.`,
     );
   }
 }
@@ -72,39 +107,40 @@ export function encodeInt64(value: number): Buffer {
 }
 
 export function decodeInt64(bytes: Buffer): number {
-  if (bytes.length !== 8) throw notAnInteger();
-  const value = Number(bytes.readBigInt64BE());
-  if (!Number.isSafeInteger(value)) throw notAnInteger();
-  return value;
+  return safeInteger(bytes.length === 8 ? Number(bytes.readBigInt64BE()) : Number.NaN);
 }
 
 /** `raw` integers: decimal text, as the original service wrote them. */
 export function decodeDecimal(bytes: Buffer): number {
   const text = bytes.toString('latin1');
-  if (!/^-?\d{1,16}$/.test(text)) throw notAnInteger();
-  const value = Number(text) + 0; // + 0 turns -0 into 0
-  if (!Number.isSafeInteger(value)) throw notAnInteger();
-  return value;
+  return safeInteger(/^-?\d{1,16}$/.test(text) ? Number(text) + 0 : Number.NaN); // + 0: -0 → 0
 }
 
-function notAnInteger(): CryptoError {
-  return new CryptoError('INVALID_INPUT', 'The decrypted value is not a safe integer.');
+function safeInteger(value: number): number {
+  if (!Number.isSafeInteger(value)) {
+    throw new CryptoError('INVALID_INPUT', 'The decrypted value is not an integer.');
+  }
+  return value;
 }
 
 /** `raw` booleans are `1`/`0` on write; `1`, `0`, `true` and `false` (any case) are read. */
 export function decodeBoolText(bytes: Buffer): boolean {
-  const text = bytes.toString('latin1').toLowerCase();
-  if (text === '1' || text === 'true') return true;
-  if (text === '0' || text === 'false') return false;
-  throw new CryptoError(
-    'INVALID_INPUT',
-    'The decrypted value is not a boolean (1, 0, true or false).',
+  return decodeBoolean(
+    ['0', '1', 'false', 'true'].indexOf(bytes.toString('latin1').toLowerCase()) % 2,
   );
+}
+
+function decodeBoolByte(bytes: Buffer): boolean {
+  return decodeBoolean(bytes.length === 1 ? [0, 1].indexOf(bytes[0] as number) : -1);
+}
+
+function decodeBoolean(index: number): boolean {
+  if (index < 0) throw new CryptoError('INVALID_INPUT', 'The decrypted value is not a boolean.');
+  return index === 1;
 }
 
 export function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (value instanceof Uint8Array) return 'a Uint8Array';
-  return `a value of type ${typeof value}`;
+  return value instanceof Uint8Array ? 'a Uint8Array' : `a value of type ${typeof value}`;
 }

@@ -1,26 +1,9 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { type Charset, ConfigError, type ConfigIssue, type CryptoConfig } from '@x/config';
+import { type Charset, ConfigError, type CryptoConfig } from '@x/config';
 import { decodeBase64 } from './base64.js';
 import { CryptoError } from './crypto-error.js';
-import {
-  assertSafeInteger,
-  decodeBoolText,
-  decodeDecimal,
-  decodeInt64,
-  decodeText,
-  encodeInt64,
-  encodeText,
-  typeName,
-} from './encodings.js';
-import {
-  openRaw,
-  openV1,
-  type PayloadKind,
-  type SealingKey,
-  sealRaw,
-  sealV1,
-  v1AadPrefixes,
-} from './envelope.js';
+import { type Codec, codecsFor, encodeText, typeName } from './encodings.js';
+import { openRaw, openV1, type SealingKey, sealRaw, sealV1, v1AadPrefixes } from './envelope.js';
 import { deriveKeys } from './key-derivation.js';
 import { type KeyInput, parseKey } from './key-format.js';
 import { NoncePool } from './nonce-pool.js';
@@ -53,7 +36,6 @@ interface ManagedKey extends SealingKey {
 }
 
 const AES_ALGORITHMS = { 16: 'aes-128-gcm', 24: 'aes-192-gcm', 32: 'aes-256-gcm' } as const;
-const CHARSETS: readonly Charset[] = ['utf8', 'utf16le', 'latin1', 'ascii'];
 
 /**
  * Encrypts and decrypts field values with AES-GCM, and computes HMAC-SHA-512 lookup hashes.
@@ -70,51 +52,42 @@ export class EncryptionManager {
   readonly keyId: string;
   /** The ids of `previousKeys`, in the order given. */
   readonly previousKeyIds: readonly string[];
-  readonly #format: 'v1' | 'raw';
+  readonly #raw: boolean;
   readonly #charset: Charset;
   readonly #associatedData: Buffer;
-  readonly #primary: ManagedKey;
-  readonly #keysInOrder: readonly ManagedKey[];
-  readonly #keysById: ReadonlyMap<number, ManagedKey>;
+  readonly #keys: readonly ManagedKey[];
+  readonly #keysById = new Map<number, ManagedKey>();
+  readonly #codecs: ReturnType<typeof codecsFor>;
   readonly #nonces = new NoncePool();
 
   constructor(config: CryptoSettings, key: KeyInput, options?: EncryptionManagerOptions | null) {
     const settings = checkCryptoSettings(config);
-    this.#format = settings.format;
+    this.#raw = settings.format === 'raw';
     this.#charset = settings.charset;
-    this.#associatedData = Buffer.from(settings.associatedData, 'utf8');
+    this.#codecs = codecsFor(this.#raw, settings.charset);
+    this.#associatedData = Buffer.from(settings.associatedData);
 
-    if (options !== undefined && options !== null && typeof options !== 'object') {
-      throw new CryptoError(
-        'INVALID_INPUT',
-        `options must be an object, got ${typeName(options)}.`,
-      );
-    }
-    const previous = options?.previousKeys ?? [];
+    const previous = (options ?? {}).previousKeys ?? [];
     if (!Array.isArray(previous)) {
       throw new CryptoError(
         'INVALID_KEY',
         `previousKeys must be an array of keys, got ${typeName(previous)}.`,
       );
     }
-    const secrets = [parseKey(key), ...previous.map((k, i) => parseKey(k, `previousKeys[${i}]`))];
-    const keys = secrets.map((secret) => this.#prepareKey(secret, settings));
-    const byId = new Map<number, ManagedKey>();
-    keys.forEach((managed, index) => {
-      const id = managed.keyId.readUInt32BE(0);
-      if (byId.has(id)) {
+    this.#keys = [key, ...previous].map((input, index) => {
+      const label = index === 0 ? 'key' : `previousKeys[${index - 1}]`;
+      const managed = this.#prepareKey(parseKey(input, label), settings);
+      const id = managed.keyId.readUInt32BE();
+      if (this.#keysById.has(id)) {
         throw new CryptoError(
           'INVALID_KEY',
-          `${index === 0 ? 'key' : `previousKeys[${index - 1}]`} has the id ${managed.keyId.toString('hex')} of another key given: pass each key once.`,
+          `${label} has the id ${managed.keyId.toString('hex')} of another key given: pass each key once.`,
         );
       }
-      byId.set(id, managed);
+      this.#keysById.set(id, managed);
+      return managed;
     });
-    this.#primary = keys[0] as ManagedKey;
-    this.#keysInOrder = keys;
-    this.#keysById = byId;
-    this.keyId = this.#primary.keyId.toString('hex');
-    this.previousKeyIds = keys.slice(1).map((k) => k.keyId.toString('hex'));
+    [this.keyId = '', ...this.previousKeyIds] = this.#keys.map((k) => k.keyId.toString('hex'));
   }
 
   #prepareKey(secret: Uint8Array, settings: CryptoConfig): ManagedKey {
@@ -128,7 +101,7 @@ export class EncryptionManager {
       v1AadPrefix: v1AadPrefixes(keyId, this.#associatedData),
     };
     derived.macKey.fill(0);
-    if (derived.aeadKey !== secret) derived.aeadKey.fill(0);
+    derived.aeadKey.fill(0);
     secret.fill(0);
     return managed;
   }
@@ -138,14 +111,9 @@ export class EncryptionManager {
   encryptBytes(value: null | undefined, options?: CallOptions): null;
   encryptBytes(value: Uint8Array | null | undefined, options?: CallOptions): Uint8Array | null;
   encryptBytes(value: Uint8Array | null | undefined, options?: CallOptions): Uint8Array | null {
-    if (value === null || value === undefined) return null;
-    if (!(value instanceof Uint8Array)) {
-      throw new CryptoError(
-        'INVALID_INPUT',
-        `encryptBytes expects a Uint8Array, got ${typeName(value)}.`,
-      );
-    }
-    return this.#seal(value, 'bytes', options);
+    return value == null
+      ? null
+      : this.#seal(expectBytes(value, 'encryptBytes'), this.#codecs.bytes, options);
   }
 
   /** Decrypts a payload of `encryptBytes` (a Buffer, which is a Uint8Array). */
@@ -153,14 +121,9 @@ export class EncryptionManager {
   decryptBytes(value: null | undefined, options?: CallOptions): null;
   decryptBytes(value: Uint8Array | null | undefined, options?: CallOptions): Uint8Array | null;
   decryptBytes(value: Uint8Array | null | undefined, options?: CallOptions): Uint8Array | null {
-    if (value === null || value === undefined) return null;
-    if (!(value instanceof Uint8Array)) {
-      throw new CryptoError(
-        'INVALID_INPUT',
-        `decryptBytes expects a Uint8Array, got ${typeName(value)}.`,
-      );
-    }
-    return this.#open(value, 'bytes', options);
+    return value == null
+      ? null
+      : this.#open(expectBytes(value, 'decryptBytes'), this.#codecs.bytes, options);
   }
 
   /** Encrypts a string (encoded in `crypto.charset`) into Base64 text. */
@@ -168,8 +131,7 @@ export class EncryptionManager {
   encryptStr(value: null | undefined, options?: CallOptions): null;
   encryptStr(value: string | null | undefined, options?: CallOptions): string | null;
   encryptStr(value: string | null | undefined, options?: CallOptions): string | null {
-    if (value === null || value === undefined) return null;
-    return this.#seal(encodeText(value, this.#charset), 'bytes', options).toString('base64');
+    return this.#encryptText(value, this.#codecs.str, options);
   }
 
   /** Decrypts the Base64 text of `encryptStr`. */
@@ -177,13 +139,7 @@ export class EncryptionManager {
   decryptStr(value: null | undefined, options?: CallOptions): null;
   decryptStr(value: string | null | undefined, options?: CallOptions): string | null;
   decryptStr(value: string | null | undefined, options?: CallOptions): string | null {
-    if (value === null || value === undefined) return null;
-    const plaintext = this.#open(
-      decodeBase64(this.#expectString(value, 'decryptStr')),
-      'bytes',
-      options,
-    );
-    return decodeText(plaintext, this.#charset);
+    return this.#decryptText(value, this.#codecs.str, options, 'decryptStr');
   }
 
   /**
@@ -194,11 +150,7 @@ export class EncryptionManager {
   encryptInt(value: null | undefined, options?: CallOptions): null;
   encryptInt(value: number | null | undefined, options?: CallOptions): string | null;
   encryptInt(value: number | null | undefined, options?: CallOptions): string | null {
-    if (value === null || value === undefined) return null;
-    assertSafeInteger(value);
-    const plaintext =
-      this.#format === 'v1' ? encodeInt64(value) : Buffer.from(String(value), 'latin1');
-    return this.#seal(plaintext, 'int', options).toString('base64');
+    return this.#encryptText(value, this.#codecs.int, options);
   }
 
   /** Decrypts the Base64 text of `encryptInt`; anything but an integer is `INVALID_INPUT`. */
@@ -206,13 +158,7 @@ export class EncryptionManager {
   decryptInt(value: null | undefined, options?: CallOptions): null;
   decryptInt(value: string | null | undefined, options?: CallOptions): number | null;
   decryptInt(value: string | null | undefined, options?: CallOptions): number | null {
-    if (value === null || value === undefined) return null;
-    const plaintext = this.#open(
-      decodeBase64(this.#expectString(value, 'decryptInt')),
-      'int',
-      options,
-    );
-    return this.#format === 'v1' ? decodeInt64(plaintext) : decodeDecimal(plaintext);
+    return this.#decryptText(value, this.#codecs.int, options, 'decryptInt');
   }
 
   /** Encrypts a boolean into Base64 text (`v1`: one byte; `raw`: `1` or `0`). */
@@ -220,16 +166,7 @@ export class EncryptionManager {
   encryptBool(value: null | undefined, options?: CallOptions): null;
   encryptBool(value: boolean | null | undefined, options?: CallOptions): string | null;
   encryptBool(value: boolean | null | undefined, options?: CallOptions): string | null {
-    if (value === null || value === undefined) return null;
-    if (typeof value !== 'boolean') {
-      throw new CryptoError(
-        'INVALID_INPUT',
-        `encryptBool expects a boolean, got ${typeName(value)}.`,
-      );
-    }
-    const plaintext =
-      this.#format === 'v1' ? Buffer.of(value ? 1 : 0) : Buffer.from(value ? '1' : '0', 'latin1');
-    return this.#seal(plaintext, 'bool', options).toString('base64');
+    return this.#encryptText(value, this.#codecs.bool, options);
   }
 
   /** Decrypts the Base64 text of `encryptBool`. */
@@ -237,17 +174,7 @@ export class EncryptionManager {
   decryptBool(value: null | undefined, options?: CallOptions): null;
   decryptBool(value: string | null | undefined, options?: CallOptions): boolean | null;
   decryptBool(value: string | null | undefined, options?: CallOptions): boolean | null {
-    if (value === null || value === undefined) return null;
-    const plaintext = this.#open(
-      decodeBase64(this.#expectString(value, 'decryptBool')),
-      'bool',
-      options,
-    );
-    if (this.#format === 'raw') return decodeBoolText(plaintext);
-    if (plaintext.length !== 1 || (plaintext[0] as number) > 1) {
-      throw new CryptoError('INVALID_INPUT', 'The decrypted value is not a boolean.');
-    }
-    return plaintext[0] === 1;
+    return this.#decryptText(value, this.#codecs.bool, options, 'decryptBool');
   }
 
   /**
@@ -259,8 +186,7 @@ export class EncryptionManager {
   getHash(value: null | undefined): null;
   getHash(value: string | Uint8Array | null | undefined): string | null;
   getHash(value: string | Uint8Array | null | undefined): string | null {
-    if (value === null || value === undefined) return null;
-    return this.#hash(this.#primary, value);
+    return value == null ? null : this.#hash(this.#keys[0] as ManagedKey, value);
   }
 
   /**
@@ -272,8 +198,7 @@ export class EncryptionManager {
   getHashes(value: null | undefined): null;
   getHashes(value: string | Uint8Array | null | undefined): string[] | null;
   getHashes(value: string | Uint8Array | null | undefined): string[] | null {
-    if (value === null || value === undefined) return null;
-    return this.#keysInOrder.map((key) => this.#hash(key, value));
+    return value == null ? null : this.#keys.map((key) => this.#hash(key, value));
   }
 
   #hash(key: ManagedKey, value: string | Uint8Array): string {
@@ -287,88 +212,106 @@ export class EncryptionManager {
     return hmac.digest('hex');
   }
 
-  #expectString(value: unknown, method: string): string {
+  #encryptText<T>(
+    value: T | null | undefined,
+    codec: Codec<T>,
+    options?: CallOptions,
+  ): string | null {
+    return value == null
+      ? null
+      : this.#seal(codec.encode(value), codec, options).toString('base64');
+  }
+
+  #decryptText<T>(
+    value: unknown,
+    codec: Codec<T>,
+    options: CallOptions | undefined,
+    method: string,
+  ): T | null {
+    if (value == null) return null;
     if (typeof value !== 'string') {
       throw new CryptoError(
         'INVALID_INPUT',
         `${method} expects a Base64 string, got ${typeName(value)}.`,
       );
     }
-    return value;
+    return codec.decode(this.#open(decodeBase64(value), codec, options));
   }
 
-  #callAad(options: CallOptions | undefined): Buffer | undefined {
-    if (options === undefined || options === null) return undefined;
-    // A bare string here would otherwise be dropped silently, leaving the value bound to nothing.
-    if (typeof options !== 'object') {
-      throw new CryptoError(
-        'INVALID_INPUT',
-        `The last argument must be { aad }, got ${typeName(options)}: write { aad: value }.`,
-      );
-    }
-    const aad = options.aad;
-    if (aad === undefined) return undefined;
-    if (typeof aad === 'string') return Buffer.from(aad, 'utf8');
-    if (aad instanceof Uint8Array) return Buffer.from(aad.buffer, aad.byteOffset, aad.byteLength);
-    throw new CryptoError(
-      'INVALID_INPUT',
-      `aad must be a string or a Uint8Array, got ${typeName(aad)}.`,
-    );
+  #seal(plaintext: Uint8Array, codec: Codec<unknown>, options: CallOptions | undefined): Buffer {
+    const aad = callAad(options);
+    const primary = this.#keys[0] as ManagedKey;
+    return this.#raw
+      ? sealRaw(primary, this.#nonces, plaintext, this.#rawAad(aad))
+      : sealV1(primary, this.#nonces, plaintext, codec.kind, aad);
   }
 
-  #rawAad(options: CallOptions | undefined): Buffer {
-    const aad = this.#callAad(options);
-    if (aad === undefined || aad.length === 0) return this.#associatedData;
-    return this.#associatedData.length === 0 ? aad : Buffer.concat([this.#associatedData, aad]);
+  #open(payload: Uint8Array, codec: Codec<unknown>, options: CallOptions | undefined): Buffer {
+    const aad = callAad(options);
+    return this.#raw
+      ? openRaw(this.#keys, payload, this.#rawAad(aad))
+      : openV1(this.#keysById, payload, codec.kind, aad);
   }
 
-  #seal(plaintext: Uint8Array, kind: PayloadKind, options: CallOptions | undefined): Buffer {
-    return this.#format === 'v1'
-      ? sealV1(this.#primary, this.#nonces, plaintext, kind, this.#callAad(options))
-      : sealRaw(this.#primary, this.#nonces, plaintext, this.#rawAad(options));
-  }
-
-  #open(payload: Uint8Array, kind: PayloadKind, options: CallOptions | undefined): Buffer {
-    return this.#format === 'v1'
-      ? openV1(this.#keysById, payload, kind, this.#callAad(options))
-      : openRaw(this.#keysInOrder, payload, this.#rawAad(options));
+  /** `raw` AAD: `associatedData ‖ aad`, as the original service wrote it. */
+  #rawAad(aad: Buffer | undefined): Buffer {
+    return aad === undefined ? this.#associatedData : Buffer.concat([this.#associatedData, aad]);
   }
 }
 
+/** The per-call `aad` as bytes; `undefined` when there is none. */
+function callAad(options: CallOptions | null | undefined): Buffer | undefined {
+  if (options == null) return undefined;
+  const aad: unknown = options.aad;
+  // A bare string in place of { aad } would otherwise be dropped silently, binding nothing.
+  if (
+    typeof options !== 'object' ||
+    (aad !== undefined && typeof aad !== 'string' && !(aad instanceof Uint8Array))
+  ) {
+    throw new CryptoError(
+      'INVALID_INPUT',
+      'The last argument must be { aad: string | Uint8Array }.',
+    );
+  }
+  return aad === undefined || aad.length === 0 ? undefined : Buffer.from(aad as string);
+}
+
+function expectBytes(value: unknown, method: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  throw new CryptoError('INVALID_INPUT', `${method} expects a Uint8Array, got ${typeName(value)}.`);
+}
+
+const SETTINGS: readonly [keyof CryptoConfig, (value: unknown) => boolean, string][] = [
+  ['hkdf', (v) => typeof v === 'boolean', 'a boolean'],
+  ['hkdfInfo', (v) => typeof v === 'string' && v !== '', 'a non-empty string'],
+  ['associatedData', (v) => typeof v === 'string', 'a string'],
+  [
+    'charset',
+    (v) => ['utf8', 'utf16le', 'latin1', 'ascii'].includes(v as string),
+    'utf8, utf16le, latin1 or ascii',
+  ],
+  ['format', (v) => v === 'v1' || v === 'raw', "'v1' or 'raw'"],
+];
+
 /** The crypto section, checked at run time too: JavaScript callers get no compiler to help. */
 function checkCryptoSettings(config: unknown): CryptoConfig {
-  const crypto = (config as { crypto?: unknown } | null | undefined)?.crypto;
-  if (typeof crypto !== 'object' || crypto === null) {
-    throw new ConfigError([
-      {
-        path: 'crypto',
-        value: crypto,
-        expected: 'the crypto section of defineConfig() or loadConfig()',
-        message: 'crypto: pass the result of defineConfig() or loadConfig() to EncryptionManager',
-      },
-    ]);
-  }
-  const section = crypto as Partial<Record<keyof CryptoConfig, unknown>>;
-  const issues: ConfigIssue[] = [];
-  const expect = (field: keyof CryptoConfig, ok: boolean, expected: string): void => {
-    if (!ok) {
-      issues.push({
+  const section: unknown = (config as { crypto?: unknown } | null)?.crypto;
+  const fields = (typeof section === 'object' && section) as Record<string, unknown> | false;
+  const issues = fields
+    ? SETTINGS.filter(([field, valid]) => !valid(fields[field])).map(([field, , expected]) => ({
         path: `crypto.${field}`,
-        value: section[field],
+        value: fields[field],
         expected,
         message: `crypto.${field}: expected ${expected}`,
-      });
-    }
-  };
-  expect('hkdf', typeof section.hkdf === 'boolean', 'a boolean');
-  expect(
-    'hkdfInfo',
-    typeof section.hkdfInfo === 'string' && section.hkdfInfo !== '',
-    'a non-empty string',
-  );
-  expect('associatedData', typeof section.associatedData === 'string', 'a string');
-  expect('charset', CHARSETS.includes(section.charset as Charset), CHARSETS.join(', '));
-  expect('format', section.format === 'v1' || section.format === 'raw', "'v1' or 'raw'");
+      }))
+    : [
+        {
+          path: 'crypto',
+          value: section,
+          expected: 'the crypto section',
+          message: 'crypto: missing; pass the result of defineConfig() or loadConfig()',
+        },
+      ];
   if (issues.length > 0) throw new ConfigError(issues);
   return section as CryptoConfig;
 }
