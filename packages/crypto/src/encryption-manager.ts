@@ -67,7 +67,7 @@ export class EncryptionManager {
     this.#codecs = codecsFor(this.#raw, settings.charset);
     this.#associatedData = Buffer.from(settings.associatedData);
 
-    const previous = (options ?? {}).previousKeys ?? [];
+    const previous = options?.previousKeys ?? [];
     if (!Array.isArray(previous)) {
       throw new CryptoError(
         'INVALID_KEY',
