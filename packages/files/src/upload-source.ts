@@ -1,0 +1,79 @@
+import { FileError } from './file-error.js';
+
+/** An object with a `read(size)` method, like the upload objects of web frameworks. */
+export interface ByteReader {
+  read(
+    size?: number,
+  ): Uint8Array | string | null | undefined | Promise<Uint8Array | string | null | undefined>;
+}
+
+/** What `upload` reads from. */
+export type UploadSource =
+  | AsyncIterable<Uint8Array | string>
+  | Iterable<Uint8Array>
+  | ReadableStream<Uint8Array>
+  | Blob
+  | ByteReader;
+
+/** The bytes of any supported source, as an async iterable of chunks. */
+export function chunksOf(source: UploadSource, chunkSize: number): AsyncIterable<Uint8Array> {
+  if (source instanceof Blob)
+    return toBytes(source.stream() as unknown as AsyncIterable<Uint8Array>);
+  if (isObject(source) && Symbol.asyncIterator in source)
+    return toBytes(source as AsyncIterable<Uint8Array>);
+  if (isObject(source) && typeof (source as { getReader?: unknown }).getReader === 'function') {
+    return readStream(source as unknown as ReadableStream<Uint8Array>);
+  }
+  if (isObject(source) && typeof (source as ByteReader).read === 'function') {
+    return readReader(source as ByteReader, chunkSize);
+  }
+  if (isObject(source) && Symbol.iterator in source && !(source instanceof Uint8Array)) {
+    return toBytes(source as Iterable<Uint8Array>);
+  }
+  throw new FileError(
+    'INVALID_INPUT',
+    'upload takes an async iterable of bytes, a web ReadableStream, a Node Readable, a Blob, or an object with read(size).',
+  );
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
+async function* toBytes(
+  chunks: AsyncIterable<unknown> | Iterable<unknown>,
+): AsyncIterable<Uint8Array> {
+  for await (const chunk of chunks) yield asBytes(chunk);
+}
+
+async function* readStream(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield asBytes(value);
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+async function* readReader(reader: ByteReader, chunkSize: number): AsyncIterable<Uint8Array> {
+  for (;;) {
+    const chunk = await reader.read(chunkSize);
+    if (chunk === null || chunk === undefined || chunk.length === 0) return;
+    yield asBytes(chunk);
+  }
+}
+
+function asBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new FileError(
+    'INVALID_INPUT',
+    `upload: a chunk of the source is not bytes (got ${typeof chunk}).`,
+  );
+}
