@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { FileError } from './file-error.js';
 
 /** Options of an atomic write. */
 export interface AtomicOptions {
@@ -27,8 +28,9 @@ export async function writeAtomically(
   options: AtomicOptions,
   fill: (handle: FileHandle, tempPath: string) => Promise<void>,
 ): Promise<void> {
+  await refuseFolder(target);
   const folder = path.dirname(target);
-  await mkdir(folder, { recursive: true });
+  await makeParentFolder(target);
   const temp = tempPathFor(target);
   let handle: FileHandle | undefined = await open(temp, 'wx');
   try {
@@ -43,6 +45,30 @@ export async function writeAtomically(
     throw error;
   }
   if (options.durable) await syncFolder(folder);
+}
+
+/** A folder (the storage root itself, say) is never a write target: refused before anything is created. */
+async function refuseFolder(target: string): Promise<void> {
+  const info = await lstat(target).catch(() => undefined);
+  if (info?.isDirectory()) {
+    throw new FileError(
+      'NOT_A_FILE',
+      `${path.basename(target) || target} is a folder; a file cannot be written over it.`,
+    );
+  }
+}
+
+/** Creates the folder of `target`; a file in the way is `NOT_A_DIRECTORY`, as for reads. */
+export async function makeParentFolder(target: string): Promise<void> {
+  try {
+    await mkdir(path.dirname(target), { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
+    throw new FileError('NOT_A_DIRECTORY', `A file is in the way of the folder of ${target}.`, {
+      cause: error,
+    });
+  }
 }
 
 /** fsync a folder, so that a rename or unlink in it survives a power loss. */

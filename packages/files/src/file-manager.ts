@@ -15,7 +15,7 @@ import {
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ConfigError, type FilesConfig } from '@x/config';
-import { syncFolder, writeAll, writeAtomically } from './atomic-write.js';
+import { makeParentFolder, syncFolder, writeAll, writeAtomically } from './atomic-write.js';
 import { Confinement } from './confinement.js';
 import { FileError, toFileError } from './file-error.js';
 import { MimeDetector } from './mime.js';
@@ -76,6 +76,7 @@ export class FileManager {
       );
     }
     return this.#run('checksum', file, async (real) => {
+      await this.#expectFile(real, file); // a FIFO or device would block or never end
       const hash = createHash(algorithm);
       const handle = await open(real, 'r');
       try {
@@ -207,7 +208,7 @@ export class FileManager {
     const from = await this.#resolve('rename', source, false);
     await this.#run('rename', target, async (to) => {
       await lstat(from);
-      await mkdir(path.dirname(to), { recursive: true });
+      await makeParentFolder(to);
       try {
         await rename(from, to);
       } catch (error) {
@@ -295,7 +296,10 @@ export class FileManager {
   /** Writes bytes or text (UTF-8) to a file atomically. */
   async write(file: string, data: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
-      throw new FileError('INVALID_INPUT', `write ${file}: data must be a string or a Uint8Array.`);
+      throw new FileError(
+        'INVALID_INPUT',
+        `write ${String(file)}: data must be a string or a Uint8Array.`,
+      );
     }
     await this.#run('write', file, async (real) => {
       await writeAtomically(real, this.#atomic(options), (handle) => handle.writeFile(data));

@@ -11,7 +11,8 @@ const GENERIC = new Set([
   'application/x-empty',
   'inode/x-empty',
   'application/zip',
-  'application/CDFV2',
+  'application/cdfv2',
+  'application/x-ole-storage',
 ]);
 
 /**
@@ -77,9 +78,12 @@ export class MimeDetector {
 
   #load(): Promise<Detectors> {
     this.#detectors ??= (async () => {
-      const [{ default: wasmagic }, { fileTypeFromFile }, { default: mimeTypes }] =
-        await Promise.all([import('wasmagic'), import('file-type'), import('mime-types')]);
-      const magic = await wasmagic.WASMagic.create();
+      const [{ WASMagic }, { fileTypeFromFile }, { default: mimeTypes }] = await Promise.all([
+        import('wasmagic'),
+        import('file-type'),
+        import('mime-types'),
+      ]);
+      const magic = await WASMagic.create();
       return {
         libmagic: (head) => magic.detect(head),
         fileType: async (file) => (await fileTypeFromFile(file))?.mime,
@@ -107,10 +111,13 @@ export class MimeDetector {
       const signature = await detectors.fileType(file);
       if (signature !== undefined) return canonicalMime(signature);
     }
-    const extension = detectors.byExtension(path.basename(file));
+    // A name without an extension ('pdf') is not one: mime-types would read it as one.
+    const extension =
+      path.extname(file) === '' ? false : detectors.byExtension(path.basename(file));
     if (extension !== false) {
       const claimed = canonicalMime(extension);
-      const contentIsText = magic === 'text/plain';
+      // Empty content is valid text, but not a valid image or archive.
+      const contentIsText = magic === 'text/plain' || head.length === 0;
       const contentIsBinary = magic === 'application/octet-stream';
       if ((!contentIsText && !contentIsBinary) || contentIsText === isTextual(claimed))
         return claimed;

@@ -1,0 +1,165 @@
+// Peak RSS of one operation on a large file. The harness measures time, not memory, so each
+// figure comes from a fresh child process (peak-rss.ts) that runs one operation and reports its
+// kernel high-water mark. The io suites call checkPeakRss from their setup: the figures land in
+// the log and in benchmarks/results/files-memory.json, and a peak over the limit fails the run.
+//
+// The child runs on plain Node, as a service runs the published package: src/ and peak-rss.ts
+// are transpiled to JavaScript once per run (TypeScript's transpileModule, as the build does,
+// bare imports pinned to what this package resolves). Under tsx the same child would start at
+// about 80 MB instead of 40 MB, the loader's own memory, not the package's.
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { findWorkspaceRoot } from '@x/bench-harness';
+import ts from 'typescript';
+import {
+  makeScratchFolder,
+  megabytes,
+  packageDir,
+  quick,
+  RSS_LIMIT_BYTES,
+  sizeLabel,
+} from './fixtures.js';
+
+const execFileAsync = promisify(execFile);
+
+/** What peak-rss.ts prints. */
+export interface PeakRss {
+  readonly operation: string;
+  /** Peak resident set size of the whole child process, in bytes. */
+  readonly peakBytes: number;
+  /** Resident set size just before the operation (Node, tsx and the package loaded), in bytes. */
+  readonly beforeBytes: number;
+  /** How the peak was read. */
+  readonly method: 'VmHWM' | 'getrusage';
+  /** Duration of the operation, in milliseconds. */
+  readonly ms: number;
+}
+
+interface Check extends PeakRss {
+  readonly suite: string;
+  readonly fileBytes: number;
+  /** Whether the limit applies (FileManager operations) or the figure is a reference. */
+  readonly limited: boolean;
+}
+
+const checks: Check[] = [];
+
+/** `from 'x'`, `import('x')`: the module specifiers of transpiled code. */
+const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*)(['"])([^'"]+)\2/g;
+
+/** Transpiles `file` to `target`, with bare specifiers replaced by the file URLs they resolve to. */
+async function transpile(file: string, target: string): Promise<void> {
+  const { outputText } = ts.transpileModule(await readFile(file, 'utf8'), {
+    fileName: file,
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      verbatimModuleSyntax: true,
+    },
+  });
+  const pinned = outputText.replace(
+    SPECIFIER,
+    (whole, head: string, quote: string, spec: string) =>
+      spec.startsWith('.') || spec.startsWith('node:')
+        ? whole
+        : `${head}${quote}${import.meta.resolve(spec)}${quote}`,
+  );
+  await writeFile(target, pinned);
+}
+
+let childBuild: Promise<string> | undefined;
+
+/** The child script as plain JavaScript (built once per run, in a scratch folder). */
+function childScript(): Promise<string> {
+  childBuild ??= (async () => {
+    const root = await makeScratchFolder();
+    await mkdir(path.join(root, 'src'));
+    await mkdir(path.join(root, 'bench'));
+    await writeFile(path.join(root, 'package.json'), '{ "type": "module" }\n');
+    const sources = (await readdir(path.join(packageDir, 'src'))).filter(
+      (name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts'),
+    );
+    for (const name of sources) {
+      await transpile(
+        path.join(packageDir, 'src', name),
+        path.join(root, 'src', name.replace(/\.ts$/, '.js')),
+      );
+    }
+    const script = path.join(root, 'bench', 'peak-rss.js');
+    await transpile(path.join(packageDir, 'bench', 'peak-rss.ts'), script);
+    return script;
+  })();
+  return childBuild;
+}
+
+async function measure(operation: string, folder: string, name: string): Promise<PeakRss> {
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [await childScript(), operation, folder, name],
+    { timeout: 300_000 },
+  );
+  const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as PeakRss;
+  if (report.operation !== operation) throw new Error(`peak-rss.ts answered for ${stdout}`);
+  return report;
+}
+
+async function writeReport(): Promise<void> {
+  const cpus = os.cpus();
+  const folder = path.join(findWorkspaceRoot(packageDir), 'benchmarks', 'results');
+  await mkdir(folder, { recursive: true });
+  const report = {
+    package: '@x/files',
+    date: new Date().toISOString(),
+    quick,
+    machine: {
+      node: process.version,
+      cpu: cpus[0]?.model.trim() ?? 'unknown',
+      cores: cpus.length,
+      platform: process.platform,
+      arch: process.arch,
+    },
+    limitBytes: RSS_LIMIT_BYTES,
+    note: 'Peak RSS (kernel high-water mark) of a fresh plain-Node process running one operation of bench/peak-rss.ts on a file of fileBytes; "idle" loads the same modules and runs nothing.',
+    checks,
+  };
+  await writeFile(path.join(folder, 'files-memory.json'), `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/**
+ * Runs `operation` (a FileManager method) and the `references` (bare Node equivalents, and an
+ * idle child) on `folder/fileName` in child processes, logs and records their peaks, and throws
+ * when the FileManager operation peaks over {@link RSS_LIMIT_BYTES}.
+ */
+export async function checkPeakRss(
+  suite: string,
+  operation: string,
+  references: readonly string[],
+  folder: string,
+  fileName: string,
+  fileBytes: number,
+): Promise<void> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  out(
+    `  peak RSS, one operation on ${sizeLabel(fileBytes)} in a fresh child process (limit ${megabytes(RSS_LIMIT_BYTES)}):`,
+  );
+  const measured: Check[] = [];
+  for (const child of ['idle', ...references, operation]) {
+    const result = await measure(child, folder, fileName);
+    const check: Check = { suite, fileBytes, limited: child === operation, ...result };
+    measured.push(check);
+    out(
+      `    ${child.padEnd(38)} ${megabytes(result.peakBytes).padStart(9)}  (${result.method}; ${megabytes(result.beforeBytes)} before the operation; ${(result.ms / 1000).toFixed(2)} s)`,
+    );
+  }
+  checks.push(...measured);
+  await writeReport();
+  const over = measured.filter((check) => check.limited && check.peakBytes > RSS_LIMIT_BYTES);
+  if (over.length > 0) {
+    throw new Error(
+      `${over.map((check) => `${check.operation} peaked at ${megabytes(check.peakBytes)}`).join('; ')} on ${sizeLabel(fileBytes)}: over the ${megabytes(RSS_LIMIT_BYTES)} limit.`,
+    );
+  }
+}
