@@ -4,16 +4,14 @@
 // the log and in benchmarks/results/files-memory.json, and a peak over the limit fails the run.
 //
 // The child runs on plain Node, as a service runs the published package: src/ and peak-rss.ts
-// are transpiled to JavaScript once per run (TypeScript's transpileModule, as the build does,
-// bare imports pinned to what this package resolves). Under tsx the same child would start at
-// about 80 MB instead of 40 MB, the loader's own memory, not the package's.
+// are transpiled to JavaScript once per run (build-plain.ts). Under tsx the same child would
+// start at about 80 MB instead of 48 MB: the loader's own memory, not the package's.
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { findWorkspaceRoot } from '@x/bench-harness';
-import ts from 'typescript';
 import {
   makeScratchFolder,
   megabytes,
@@ -30,7 +28,7 @@ export interface PeakRss {
   readonly operation: string;
   /** Peak resident set size of the whole child process, in bytes. */
   readonly peakBytes: number;
-  /** Resident set size just before the operation (Node, tsx and the package loaded), in bytes. */
+  /** Resident set size just before the operation (Node and the package loaded), in bytes. */
   readonly beforeBytes: number;
   /** How the peak was read. */
   readonly method: 'VmHWM' | 'getrusage';
@@ -47,50 +45,18 @@ interface Check extends PeakRss {
 
 const checks: Check[] = [];
 
-/** `from 'x'`, `import('x')`: the module specifiers of transpiled code. */
-const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*)(['"])([^'"]+)\2/g;
-
-/** Transpiles `file` to `target`, with bare specifiers replaced by the file URLs they resolve to. */
-async function transpile(file: string, target: string): Promise<void> {
-  const { outputText } = ts.transpileModule(await readFile(file, 'utf8'), {
-    fileName: file,
-    compilerOptions: {
-      module: ts.ModuleKind.ESNext,
-      target: ts.ScriptTarget.ES2022,
-      verbatimModuleSyntax: true,
-    },
-  });
-  const pinned = outputText.replace(
-    SPECIFIER,
-    (whole, head: string, quote: string, spec: string) =>
-      spec.startsWith('.') || spec.startsWith('node:')
-        ? whole
-        : `${head}${quote}${import.meta.resolve(spec)}${quote}`,
-  );
-  await writeFile(target, pinned);
-}
-
 let childBuild: Promise<string> | undefined;
 
-/** The child script as plain JavaScript (built once per run, in a scratch folder). */
+/** peak-rss.ts and src/ as plain JavaScript (built once per run by build-plain.ts). */
 function childScript(): Promise<string> {
   childBuild ??= (async () => {
-    const root = await makeScratchFolder();
-    await mkdir(path.join(root, 'src'));
-    await mkdir(path.join(root, 'bench'));
-    await writeFile(path.join(root, 'package.json'), '{ "type": "module" }\n');
-    const sources = (await readdir(path.join(packageDir, 'src'))).filter(
-      (name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts'),
+    const folder = await makeScratchFolder();
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['--import', 'tsx', path.join(packageDir, 'bench', 'build-plain.ts'), folder],
+      { cwd: packageDir },
     );
-    for (const name of sources) {
-      await transpile(
-        path.join(packageDir, 'src', name),
-        path.join(root, 'src', name.replace(/\.ts$/, '.js')),
-      );
-    }
-    const script = path.join(root, 'bench', 'peak-rss.js');
-    await transpile(path.join(packageDir, 'bench', 'peak-rss.ts'), script);
-    return script;
+    return stdout.trim();
   })();
   return childBuild;
 }

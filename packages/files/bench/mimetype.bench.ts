@@ -21,6 +21,11 @@ let folder: string | undefined;
 let paths: string[] = [];
 let files: FileManager | undefined;
 
+function corpusFolder(): string {
+  if (folder === undefined) throw new Error('the suite setup has not run');
+  return folder;
+}
+
 function manager(): FileManager {
   if (files === undefined) throw new Error('the suite setup has not run');
   return files;
@@ -38,14 +43,15 @@ async function fileCommand(args: readonly string[]): Promise<string[]> {
 }
 
 const BASELINE = 'file --mime-type -b, one process per file';
+const ONE_PROCESS = 'file --mime-type -b, one process for all';
 const fileCases = {
   [BASELINE]: () => eachInTurn(paths, async (file) => (await fileCommand([file]))[0]),
-  'file --mime-type -b, one process for all': () => fileCommand(paths),
+  [ONE_PROCESS]: () => fileCommand(paths),
 };
 const managerCases = {
   'FileManager.mimetype': () => eachInTurn(names, (name) => manager().mimetype(name)),
   'FileManager.mimetype, new manager (cold)': () => {
-    const cold = createManager(folder as string);
+    const cold = createManager(corpusFolder());
     return eachInTurn(names, (name) => cold.mimetype(name));
   },
 };
@@ -73,13 +79,7 @@ const mimetype: BenchSuite = defineSuite({
       if (!perFile.every((answer) => answer !== undefined && /^[\w.+-]+\/[\w.+-]+$/.test(answer))) {
         throw new Error(`file --mime-type answered ${JSON.stringify(perFile)}`);
       }
-      await expectEach(
-        {
-          'file --mime-type -b, one process for all':
-            fileCases['file --mime-type -b, one process for all'],
-        },
-        perFile,
-      );
+      await expectEach({ [ONE_PROCESS]: fileCases[ONE_PROCESS] }, perFile);
       // file-type recognises every binary format of the corpus by its signature.
       const signatures = await fileTypeCase['file-type fileTypeFromFile']();
       entries.forEach((entry, i) => {

@@ -37,14 +37,19 @@ export interface WriteOptions {
 export interface UploadOptions extends WriteOptions {
   /** The most bytes accepted; past it the upload fails with `TOO_LARGE` and leaves nothing. */
   readonly maxBytes?: number;
+  /**
+   * Compute the SHA-256 of the content while writing (default `true`). Hashing costs about as
+   * much CPU as the copy itself: turn it off when the digest is not needed.
+   */
+  readonly checksum?: boolean;
 }
 
 /** What {@link FileManager.upload} wrote. */
 export interface UploadResult {
   /** Bytes written. */
   readonly size: number;
-  /** SHA-256 of the content, hex, computed while writing (no second read). */
-  readonly sha256: string;
+  /** SHA-256 of the content, hex, computed while writing (no second read); `null` with `checksum: false`. */
+  readonly sha256: string | null;
 }
 
 /**
@@ -80,10 +85,18 @@ export class FileManager {
       const hash = createHash(algorithm);
       const handle = await open(real, 'r');
       try {
-        const buffer = Buffer.allocUnsafe(this.#settings.chunkSize);
+        // Two buffers: the thread pool reads the next chunk while this thread hashes the last.
+        const size = this.#settings.chunkSize;
+        const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+        let current = 0;
+        let position = 0;
+        let reading = handle.read(buffers[current] as Buffer, 0, size, position);
         for (;;) {
-          const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+          const { bytesRead, buffer } = await reading;
           if (bytesRead === 0) break;
+          position += bytesRead;
+          current ^= 1;
+          reading = handle.read(buffers[current] as Buffer, 0, size, position);
           hash.update(buffer.subarray(0, bytesRead));
         }
       } finally {
@@ -259,6 +272,16 @@ export class FileManager {
   async upload(
     source: UploadSource,
     target: string,
+    options: UploadOptions & { readonly checksum: false },
+  ): Promise<UploadResult & { readonly sha256: null }>;
+  async upload(
+    source: UploadSource,
+    target: string,
+    options?: UploadOptions,
+  ): Promise<UploadResult & { readonly sha256: string }>;
+  async upload(
+    source: UploadSource,
+    target: string,
     options: UploadOptions = {},
   ): Promise<UploadResult> {
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
@@ -270,7 +293,7 @@ export class FileManager {
     }
     const chunks = chunksOf(source, this.#settings.chunkSize);
     return this.#run('upload', target, async (real) => {
-      const hash = createHash('sha256');
+      const hash = options.checksum === false ? undefined : createHash('sha256');
       let size = 0;
       await writeAtomically(real, this.#atomic(options), async (handle) => {
         const pending = new ChunkBuffer(this.#settings.chunkSize, (bytes) =>
@@ -284,12 +307,12 @@ export class FileManager {
               `upload ${target}: more than maxBytes (${maxBytes}) bytes; nothing was stored.`,
             );
           }
-          hash.update(chunk);
+          hash?.update(chunk);
           await pending.push(chunk);
         }
         await pending.flush();
       });
-      return { size, sha256: hash.digest('hex') };
+      return { size, sha256: hash === undefined ? null : hash.digest('hex') };
     });
   }
 
@@ -345,27 +368,61 @@ export class FileManager {
   }
 }
 
-/** Gathers small chunks into `size`-byte writes (a Node stream's 64 KiB chunks cost a syscall each). */
+/**
+ * Gathers small chunks into `size`-byte writes (a Node stream's 64 KiB chunks cost a syscall
+ * each), with two buffers: the thread pool writes one while the other fills (and the caller
+ * hashes), so writing overlaps with reading and hashing. At most one write is in flight.
+ */
 class ChunkBuffer {
-  readonly #buffer: Buffer;
+  readonly #buffers: [Buffer, Buffer];
   readonly #write: (bytes: Uint8Array) => Promise<void>;
+  #current = 0;
   #length = 0;
+  #inFlight: Promise<void> | undefined;
 
   constructor(size: number, write: (bytes: Uint8Array) => Promise<void>) {
-    this.#buffer = Buffer.allocUnsafe(size);
+    this.#buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
     this.#write = write;
   }
 
   async push(chunk: Uint8Array): Promise<void> {
-    if (this.#length + chunk.length > this.#buffer.length) await this.flush();
-    if (chunk.length >= this.#buffer.length) return this.#write(chunk);
-    this.#buffer.set(chunk, this.#length);
-    this.#length += chunk.length;
+    const size = this.#buffers[0].length;
+    if (chunk.length >= size) {
+      // A large chunk is written as is, once everything before it is written.
+      await this.flush();
+      return this.#write(chunk);
+    }
+    let offset = 0;
+    while (offset < chunk.length) {
+      const count = Math.min(chunk.length - offset, size - this.#length);
+      this.#filling().set(chunk.subarray(offset, offset + count), this.#length);
+      this.#length += count;
+      offset += count;
+      if (this.#length === size) await this.#startWrite();
+    }
   }
 
+  /** Writes what is buffered and waits for every write. */
   async flush(): Promise<void> {
-    if (this.#length === 0) return;
-    await this.#write(this.#buffer.subarray(0, this.#length));
+    if (this.#length > 0) await this.#startWrite();
+    const last = this.#inFlight;
+    this.#inFlight = undefined;
+    await last;
+  }
+
+  #filling(): Buffer {
+    return this.#buffers[this.#current] as Buffer;
+  }
+
+  /** Waits for the write in flight (its buffer becomes free), then starts writing the current one. */
+  async #startWrite(): Promise<void> {
+    const previous = this.#inFlight;
+    this.#inFlight = undefined;
+    await previous;
+    const write = this.#write(this.#filling().subarray(0, this.#length));
+    write.catch(() => {}); // surfaces at the next await of #inFlight, not as unhandled
+    this.#inFlight = write;
+    this.#current ^= 1;
     this.#length = 0;
   }
 }

@@ -58,6 +58,8 @@ const CASES: readonly (readonly [string, () => Uint8Array, string | null])[] = [
   // An empty file: libmagic's answer, or the extension's.
   ['empty', () => new Uint8Array(0), 'application/x-empty'],
   ['empty.txt', () => new Uint8Array(0), 'text/plain'],
+  // Empty content is valid text, not a valid image: a binary extension is not taken.
+  ['empty.png', () => new Uint8Array(0), 'application/x-empty'],
 ];
 
 describe('mimetype', () => {

@@ -95,6 +95,15 @@ describe('upload', () => {
       expect(await readdir(path.join(root, 'in'))).toEqual(['uploaded.bin']);
     });
 
+    it('with checksum: false stores the same bytes and returns no digest', async () => {
+      const root = await tempDir();
+      const result = await managerAt(root).upload(generate(pieces), 'plain.bin', {
+        checksum: false,
+      });
+      expect(result).toEqual({ size: content.length, sha256: null });
+      expect((await readFile(path.join(root, 'plain.bin'))).equals(content)).toBe(true);
+    });
+
     it('a reader is asked for files.chunkSize bytes at a time', async () => {
       const root = await tempDir();
       const sizes: number[] = [];
