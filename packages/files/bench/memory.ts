@@ -8,10 +8,9 @@
 // start at about 80 MB instead of 48 MB: the loader's own memory, not the package's.
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { findWorkspaceRoot } from '@x/bench-harness';
+import { findWorkspaceRoot, machineInfo } from '@x/bench-harness';
 import {
   makeScratchFolder,
   megabytes,
@@ -73,20 +72,13 @@ async function measure(operation: string, folder: string, name: string): Promise
 }
 
 async function writeReport(): Promise<void> {
-  const cpus = os.cpus();
   const folder = path.join(findWorkspaceRoot(packageDir), 'benchmarks', 'results');
   await mkdir(folder, { recursive: true });
   const report = {
     package: '@x/files',
     date: new Date().toISOString(),
     quick,
-    machine: {
-      node: process.version,
-      cpu: cpus[0]?.model.trim() ?? 'unknown',
-      cores: cpus.length,
-      platform: process.platform,
-      arch: process.arch,
-    },
+    machine: machineInfo(),
     limitBytes: RSS_LIMIT_BYTES,
     note: 'Peak RSS (kernel high-water mark) of a fresh plain-Node process running one operation of bench/peak-rss.ts on a file of fileBytes; "idle" loads the same modules and runs nothing.',
     checks,

@@ -2,6 +2,7 @@ export { defineSuite } from './define-suite.js';
 export { fullOptions, measureSuite, quickOptions } from './measure.js';
 export {
   findWorkspaceRoot,
+  machineInfo,
   type RunOptions,
   resultsFileName,
   runPackageBenchmarks,

@@ -31,6 +31,18 @@ export function findWorkspaceRoot(start: string): string {
   }
 }
 
+/** The machine a benchmark ran on, as recorded in every results file. */
+export function machineInfo(): PackageResults['machine'] {
+  const cpus = os.cpus();
+  return {
+    node: process.version,
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    platform: process.platform,
+    arch: process.arch,
+  };
+}
+
 /** `@x/crypto` → `crypto`: the results file name of a package. */
 export function resultsFileName(packageName: string): string {
   return `${packageName.replace(/^@[^/]+\//, '')}.json`;
@@ -103,19 +115,12 @@ export async function runPackageBenchmarks(options: RunOptions): Promise<Package
     }
   }
 
-  const cpus = os.cpus();
   const results: PackageResults = {
     package: manifest.name,
     version: manifest.version ?? '0.0.0',
     date: new Date().toISOString(),
     quick,
-    machine: {
-      node: process.version,
-      cpu: cpus[0]?.model.trim() ?? 'unknown',
-      cores: cpus.length,
-      platform: process.platform,
-      arch: process.arch,
-    },
+    machine: machineInfo(),
     options: measure,
     suites,
   };
