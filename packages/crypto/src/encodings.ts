@@ -31,7 +31,7 @@ export function codecsFor(
       kind: 'int',
       encode: (value) => {
         assertSafeInteger(value);
-        return raw ? Buffer.from(String(value)) : encodeInt64(value);
+        return raw ? secretBuffer(String(value), 'latin1') : encodeInt64(value);
       },
       decode: raw ? decodeDecimal : decodeInt64,
     },
@@ -44,7 +44,7 @@ export function codecsFor(
             `encryptBool expects a boolean, got ${typeName(value)}.`,
           );
         }
-        return raw ? Buffer.from(value ? '1' : '0') : Buffer.of(value ? 1 : 0);
+        return raw ? secretBuffer(value ? '1' : '0', 'latin1') : Buffer.of(value ? 1 : 0);
       },
       decode: raw ? decodeBoolText : decodeBoolByte,
     },
@@ -70,7 +70,17 @@ export function encodeText(value: string, charset: Charset): Buffer {
       `The string has characters that ${charset} cannot encode (a lone surrogate, for UTF-8).`,
     );
   }
-  return Buffer.from(value, charset);
+  return secretBuffer(value, charset);
+}
+
+/**
+ * A string's bytes in a buffer of their own: `Buffer.from` would put small ones in Node's shared
+ * 8 KiB pool, where they outlive the call and travel with any buffer sliced from it.
+ */
+export function secretBuffer(value: string, charset: Charset | 'latin1'): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(value, charset));
+  bytes.write(value, charset);
+  return bytes;
 }
 
 /** Text from bytes in `charset`, refusing bytes that are not text in it. */
@@ -101,7 +111,7 @@ export function assertSafeInteger(value: unknown): asserts value is number {
 
 /** `v1` integers: 8 bytes, big-endian two's complement, so the length says nothing of the value. */
 export function encodeInt64(value: number): Buffer {
-  const bytes = Buffer.allocUnsafe(8);
+  const bytes = Buffer.allocUnsafeSlow(8);
   bytes.writeBigInt64BE(BigInt(value));
   return bytes;
 }

@@ -646,3 +646,46 @@ describe('types', () => {
     expect(typeof compileOnly).toBe('function');
   });
 });
+
+describe('hardening found in review', () => {
+  it('returns payloads that own their memory (not slices of the shared buffer pool)', () => {
+    for (const format of FORMATS) {
+      const crypto = manager({ format });
+      crypto.encryptStr('an earlier secret value');
+      const payload = crypto.encryptBytes(utf8('x'));
+      expect(payload.buffer.byteLength).toBe(payload.byteLength);
+    }
+  });
+
+  it('refuses options that are not { previousKeys }', () => {
+    for (const options of [[OLD_KEY], { previousKey: [OLD_KEY] }, 'x']) {
+      expectCryptoError(
+        () => new EncryptionManager(defineConfig(), KEY, options as never),
+        'INVALID_INPUT',
+      );
+    }
+    expect(new EncryptionManager(defineConfig(), KEY, null).previousKeyIds).toEqual([]);
+  });
+
+  it('refuses an aad string with a lone surrogate (it would bind like U+FFFD)', () => {
+    const crypto = manager();
+    expectCryptoError(() => crypto.encryptStr('v', { aad: 'users.name:\uD800' }), 'INVALID_INPUT');
+    expectCryptoError(
+      () => crypto.decryptStr(crypto.encryptStr('v'), { aad: '\uDBFF' }),
+      'INVALID_INPUT',
+    );
+  });
+
+  it('refuses an hkdfInfo equal to the info of the key id or the MAC key', () => {
+    for (const hkdfInfo of ['x/crypto key id v1', 'x/crypto lookup hash v1']) {
+      let error: unknown;
+      try {
+        new EncryptionManager(defineConfig({ crypto: { hkdfInfo } }), KEY);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(ConfigError.is(error)).toBe(true);
+      expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['crypto.hkdfInfo']);
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { decodeBase64 } from './base64.js';
 import { CryptoError } from './crypto-error.js';
 import { type Codec, codecsFor, encodeText, typeName } from './encodings.js';
 import { openRaw, openV1, type SealingKey, sealRaw, sealV1, v1AadPrefixes } from './envelope.js';
-import { deriveKeys } from './key-derivation.js';
+import { deriveKeys, KEY_ID_INFO, MAC_KEY_INFO } from './key-derivation.js';
 import { type KeyInput, parseKey } from './key-format.js';
 import { NoncePool } from './nonce-pool.js';
 
@@ -67,6 +67,17 @@ export class EncryptionManager {
     this.#codecs = codecsFor(this.#raw, settings.charset);
     this.#associatedData = Buffer.from(settings.associatedData);
 
+    if (
+      options != null &&
+      (typeof options !== 'object' ||
+        Array.isArray(options) ||
+        Object.keys(options).some((name) => name !== 'previousKeys'))
+    ) {
+      throw new CryptoError(
+        'INVALID_INPUT',
+        'options must be { previousKeys?: [...] }; a misspelt or misplaced option would otherwise be ignored.',
+      );
+    }
     const previous = options?.previousKeys ?? [];
     if (!Array.isArray(previous)) {
       throw new CryptoError(
@@ -217,9 +228,13 @@ export class EncryptionManager {
     codec: Codec<T>,
     options?: CallOptions,
   ): string | null {
-    return value == null
-      ? null
-      : this.#seal(codec.encode(value), codec, options).toString('base64');
+    if (value == null) return null;
+    const plaintext = codec.encode(value);
+    try {
+      return this.#seal(plaintext, codec, options).toString('base64');
+    } finally {
+      plaintext.fill(0); // the helpers' plaintext buffers are their own: erase them
+    }
   }
 
   #decryptText<T>(
@@ -235,7 +250,12 @@ export class EncryptionManager {
         `${method} expects a Base64 string, got ${typeName(value)}.`,
       );
     }
-    return codec.decode(this.#open(decodeBase64(value), codec, options));
+    const plaintext = this.#open(decodeBase64(value), codec, options);
+    try {
+      return codec.decode(plaintext);
+    } finally {
+      plaintext.fill(0);
+    }
   }
 
   #seal(plaintext: Uint8Array, codec: Codec<unknown>, options: CallOptions | undefined): Buffer {
@@ -273,6 +293,10 @@ function callAad(options: CallOptions | null | undefined): Buffer | undefined {
       'The last argument must be { aad: string | Uint8Array }.',
     );
   }
+  if (typeof aad === 'string' && !aad.isWellFormed()) {
+    // UTF-8 would turn every lone surrogate into U+FFFD, so different strings would bind alike.
+    throw new CryptoError('INVALID_INPUT', 'aad has a lone surrogate, which UTF-8 cannot encode.');
+  }
   return aad === undefined || aad.length === 0 ? undefined : Buffer.from(aad as string);
 }
 
@@ -283,7 +307,11 @@ function expectBytes(value: unknown, method: string): Uint8Array {
 
 const SETTINGS: readonly [keyof CryptoConfig, (value: unknown) => boolean, string][] = [
   ['hkdf', (v) => typeof v === 'boolean', 'a boolean'],
-  ['hkdfInfo', (v) => typeof v === 'string' && v !== '', 'a non-empty string'],
+  [
+    'hkdfInfo',
+    (v) => typeof v === 'string' && v !== '' && v !== MAC_KEY_INFO && v !== KEY_ID_INFO,
+    `a non-empty string other than '${MAC_KEY_INFO}' and '${KEY_ID_INFO}' (those derive the other keys)`,
+  ],
   ['associatedData', (v) => typeof v === 'string', 'a string'],
   [
     'charset',

@@ -72,7 +72,7 @@ export function sealV1(
   kind: PayloadKind,
   aad: Buffer | undefined,
 ): Buffer {
-  const out = Buffer.allocUnsafe(V1_OVERHEAD + plaintext.length);
+  const out = Buffer.allocUnsafeSlow(V1_OVERHEAD + plaintext.length);
   out[0] = V1_VERSION;
   key.keyId.copy(out, 1);
   return sealInto(
@@ -92,7 +92,7 @@ export function sealRaw(
   plaintext: Uint8Array,
   aad: Buffer,
 ): Buffer {
-  const out = Buffer.allocUnsafe(RAW_OVERHEAD + plaintext.length);
+  const out = Buffer.allocUnsafeSlow(RAW_OVERHEAD + plaintext.length);
   return sealInto(key, out, 0, nonces, plaintext, aad);
 }
 

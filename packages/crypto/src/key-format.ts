@@ -43,7 +43,10 @@ function hexKeyBytes(text: string, label: string): Uint8Array {
       `${label} is text but not hex digits (after removing dashes and white space): ${ACCEPTED_FORMS}.`,
     );
   }
-  return Uint8Array.from(Buffer.from(hex, 'hex'));
+  // Decoded outside Node's shared buffer pool, so no copy of the key is left behind in it.
+  const bytes = Buffer.allocUnsafeSlow(hex.length / 2);
+  bytes.write(hex, 'hex');
+  return bytes;
 }
 
 function describeType(value: unknown): string {

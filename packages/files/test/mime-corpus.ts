@@ -157,6 +157,14 @@ export function wasm(): Buffer {
   return Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 }
 
+/** A 4×4 24-bit BMP (rows of 12 bytes: no padding) with noise for pixels. */
+export function bmp(): Buffer {
+  const pixels = noise(4 * 4 * 3);
+  const info = bytes(u32le(40), u32le(4), u32le(4), u16le(1), u16le(24), u32le(0));
+  const dib = bytes(info, u32le(pixels.length), u32le(2835), u32le(2835), Buffer.alloc(8));
+  return bytes('BM', u32le(14 + dib.length + pixels.length), u32le(0), u32le(54), dib, pixels);
+}
+
 /** A one-page PDF with no content. */
 export function pdf(): Buffer {
   return Buffer.from(
@@ -253,6 +261,7 @@ export type TextKind =
   | 'markdown'
   | 'python'
   | 'shell'
+  | 'javascript'
   | 'text';
 
 const TEXTS: Readonly<Record<TextKind, string>> = {
@@ -271,6 +280,7 @@ const TEXTS: Readonly<Record<TextKind, string>> = {
   python:
     '#!/usr/bin/env python3\nimport sys\n\n\ndef main():\n    print("hello", sys.argv)\n\n\nif __name__ == "__main__":\n    main()\n',
   shell: '#!/bin/sh\nset -eu\necho "hello $1"\n',
+  javascript: "#!/usr/bin/env node\n'use strict';\nconsole.log('hello', process.argv.slice(2));\n",
   text: 'Just a few words of plain text,\nover two lines.\n',
 };
 
