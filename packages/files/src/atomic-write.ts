@@ -41,7 +41,7 @@ export async function writeAtomically(
     await rename(temp, target);
   } catch (error) {
     await handle?.close().catch(() => {});
-    await rm(temp, { force: true });
+    await rm(temp, { force: true }).catch(() => {}); // the original error is the one to report
     throw error;
   }
   if (options.durable) await syncFolder(folder);

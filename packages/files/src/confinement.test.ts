@@ -353,3 +353,19 @@ describe('confinement to files.root', () => {
     });
   });
 });
+
+describe('review findings', () => {
+  it('a path that names the root through a `..` symlink is refused for rmdir, delete and rename', async () => {
+    const dir = await tempDir();
+    const root = path.join(dir, 'root');
+    await mkdir(path.join(root, 'keep'), { recursive: true });
+    await writeFile(path.join(root, 'keep/file.txt'), 'kept');
+    await symlink('..', path.join(root, 'up'));
+    const files = managerAt(root);
+    await expectFileError(files.rmdir('up/root', { recursive: true }), 'OUTSIDE_ROOT');
+    await expectFileError(files.delete('up/root'), 'OUTSIDE_ROOT');
+    await expectFileError(files.rename('up/root', 'moved'), 'OUTSIDE_ROOT');
+    await expectFileError(files.rmdir('.', { recursive: true }), 'INVALID_INPUT');
+    expect(await readFile(path.join(root, 'keep/file.txt'), 'utf8')).toBe('kept');
+  });
+});

@@ -40,10 +40,18 @@ export class Confinement {
     const root = this.#root;
     const absolute = path.resolve(root, input);
     if (!isInside(absolute, root)) throw outside(input, 'it leads out of the root');
+    if (!followFinal && path.relative(root, absolute) === '') {
+      // delete, rmdir and rename act on the path itself: never on the storage root.
+      throw new FileError(
+        'INVALID_INPUT',
+        `Refused ${JSON.stringify(input)}: it is the storage root itself.`,
+      );
+    }
     const realRoot = await this.#resolveRoot();
     const real = await realPathOfExisting(followFinal ? absolute : path.dirname(absolute));
-    const checked = followFinal ? real : path.join(real, path.basename(absolute));
-    if (!isInside(checked, realRoot)) throw outside(input, 'a symlink in it leads out of the root');
+    // Not following the last component, its real folder must itself be inside: `up/root` with
+    // `up -> ..` names the root by its text, but from outside it.
+    if (!isInside(real, realRoot)) throw outside(input, 'a symlink in it leads out of the root');
     // Work on the lexical path (the one the caller named), now known to stay inside.
     return absolute;
   }

@@ -3,6 +3,7 @@ import {
   link,
   lstat,
   mkdir,
+  open,
   readdir,
   readFile,
   readlink,
@@ -138,14 +139,18 @@ describe('delete', () => {
     const files = managerAt(dir, { shred: 'fallback', chunkSize: 4096 });
     const content = randomContent(3 * 4096 + 123);
     await files.write('secret.bin', content);
-    // A second name of the same inode shows what became of the bytes after the unlink.
-    await link(path.join(dir, 'secret.bin'), path.join(dir, 'witness'));
-    await noShred(dir);
-    await files.delete('secret.bin');
-    expect(await exists(path.join(dir, 'secret.bin'))).toBe(false);
-    const after = await readFile(path.join(dir, 'witness'));
-    expect(after.length).toBe(content.length);
-    expect(after.equals(Buffer.alloc(content.length))).toBe(true);
+    // An open descriptor keeps the inode alive: it shows what became of the bytes after the unlink.
+    const witness = await open(path.join(dir, 'secret.bin'), 'r');
+    try {
+      await noShred(dir);
+      await files.delete('secret.bin');
+      expect(await exists(path.join(dir, 'secret.bin'))).toBe(false);
+      const after = await witness.readFile();
+      expect(after.length).toBe(content.length);
+      expect(after.equals(Buffer.alloc(content.length))).toBe(true);
+    } finally {
+      await witness.close();
+    }
   });
 
   it("shred: 'fallback' deletes an empty file", async () => {
@@ -162,11 +167,25 @@ describe('delete', () => {
     const files = managerAt(dir, { shred: 'require', shredPasses: 1 });
     const content = randomContent(100_000);
     await files.write('secret.bin', content);
-    await link(path.join(dir, 'secret.bin'), path.join(dir, 'witness'));
-    await files.delete('secret.bin');
-    expect(await exists(path.join(dir, 'secret.bin'))).toBe(false);
-    // GNU shred -u truncates the file before the unlink: the other name sees an empty file.
-    expect((await readFile(path.join(dir, 'witness'))).length).toBe(0);
+    const witness = await open(path.join(dir, 'secret.bin'), 'r');
+    try {
+      await files.delete('secret.bin');
+      expect(await exists(path.join(dir, 'secret.bin'))).toBe(false);
+      // GNU shred -u truncates the file before the unlink: the open descriptor sees it empty.
+      expect((await witness.stat()).size).toBe(0);
+    } finally {
+      await witness.close();
+    }
+  });
+
+  it('refuses a file with other hard links: shredding would overwrite them too', async () => {
+    const dir = await tempDir();
+    const files = managerAt(path.join(dir, 'root'), { shred: 'fallback' });
+    await files.write('a.txt', 'shared');
+    await link(path.join(dir, 'root/a.txt'), path.join(dir, 'outside.txt'));
+    await expectFileError(files.delete('a.txt'), 'NOT_A_FILE');
+    expect(await readFile(path.join(dir, 'outside.txt'), 'utf8')).toBe('shared');
+    expect(await readFile(path.join(dir, 'root/a.txt'), 'utf8')).toBe('shared');
   });
 
   it('a shred that fails (exit 3): SHRED_FAILED with its message, the file is kept', async () => {

@@ -107,7 +107,8 @@ export class FileManager {
   }
 
   /** Copies a file atomically (the platform's `copyFile` into a temp file, then a rename). */
-  async copy(source: string, target: string, options: WriteOptions = {}): Promise<void> {
+  async copy(source: string, target: string, options: WriteOptions | null = {}): Promise<void> {
+    options ??= {};
     const from = await this.#resolve('copy', source);
     await this.#run('copy', target, async (to) => {
       await this.#expectFile(from, source);
@@ -139,6 +140,13 @@ export class FileManager {
           throw new FileError(
             'NOT_A_FILE',
             `delete ${file}: not a regular file (${kindOf(info)}); nothing was removed.`,
+          );
+        }
+        if (info.nlink > 1) {
+          // Overwriting would also destroy the content under the other names (maybe outside the root).
+          throw new FileError(
+            'NOT_A_FILE',
+            `delete ${file}: the file has ${info.nlink} hard links; shredding would overwrite the other names' content too. Nothing was removed.`,
           );
         }
         const { shredPasses, shred, chunkSize } = this.#settings;
@@ -217,7 +225,8 @@ export class FileManager {
    * Moves a file or folder. The target is replaced atomically; across filesystems the content is
    * copied to a temp file beside the target, renamed over it, and the source removed.
    */
-  async rename(source: string, target: string, options: WriteOptions = {}): Promise<void> {
+  async rename(source: string, target: string, options: WriteOptions | null = {}): Promise<void> {
+    options ??= {};
     const from = await this.#resolve('rename', source, false);
     await this.#run('rename', target, async (to) => {
       await lstat(from);
@@ -226,7 +235,14 @@ export class FileManager {
         await rename(from, to);
       } catch (error) {
         if ((error as { code?: string }).code !== 'EXDEV') throw error;
-        await this.#expectFile(from, source);
+        // Across filesystems only a regular file is moved; copyFile would follow a symlink out.
+        const info = await lstat(from);
+        if (!info.isFile()) {
+          throw new FileError(
+            'NOT_A_FILE',
+            `rename ${source}: across filesystems only regular files move, not ${kindOf(info)}.`,
+          );
+        }
         await writeAtomically(to, this.#atomic(options), (_, temp) => copyFile(from, temp));
         await unlink(from);
         return;
@@ -236,7 +252,11 @@ export class FileManager {
   }
 
   /** Removes a folder; its content too with `recursive: true`. An absent folder is a no-op. */
-  async rmdir(target: string, options: { readonly recursive?: boolean } = {}): Promise<void> {
+  async rmdir(
+    target: string,
+    options: { readonly recursive?: boolean } | null = {},
+  ): Promise<void> {
+    options ??= {};
     await this.#run(
       'rmdir',
       target,
@@ -282,8 +302,9 @@ export class FileManager {
   async upload(
     source: UploadSource,
     target: string,
-    options: UploadOptions = {},
+    options: UploadOptions | null = {},
   ): Promise<UploadResult> {
+    options ??= {};
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     if (!(maxBytes >= 0)) {
       throw new FileError(
@@ -317,7 +338,12 @@ export class FileManager {
   }
 
   /** Writes bytes or text (UTF-8) to a file atomically. */
-  async write(file: string, data: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
+  async write(
+    file: string,
+    data: Uint8Array | string,
+    options: WriteOptions | null = {},
+  ): Promise<void> {
+    options ??= {};
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
       throw new FileError(
         'INVALID_INPUT',

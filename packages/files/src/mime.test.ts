@@ -151,3 +151,17 @@ describe('canonicalMime and MIME_ALIASES', () => {
     }
   });
 });
+
+describe('review findings', () => {
+  it('UTF-16 text with a byte-order mark is text, not a signature match', async () => {
+    const dir = await tempDir();
+    const files = managerAt(dir);
+    const text = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('name,age\nada,36\n', 'utf16le'),
+    ]);
+    await writeFile(path.join(dir, 'u16.txt'), text);
+    const type = await files.mimetype('u16.txt');
+    expect(type === null ? '' : type).toMatch(/^text\//);
+  });
+});

@@ -109,7 +109,14 @@ export class MimeDetector {
 
     if (head.length > 0) {
       const signature = await detectors.fileType(file);
-      if (signature !== undefined) return canonicalMime(signature);
+      // Signatures are for binary formats: on what libmagic saw as text (UTF-16 with a byte-order
+      // mark, say), a match is a coincidence of the first bytes.
+      if (
+        signature !== undefined &&
+        (magic !== 'text/plain' || isTextual(canonicalMime(signature)))
+      ) {
+        return canonicalMime(signature);
+      }
     }
     // A name without an extension ('pdf') is not one: mime-types would read it as one.
     const extension =

@@ -63,8 +63,10 @@ async function* readStream(stream: ReadableStream<Uint8Array>): AsyncIterable<Ui
 async function* readReader(reader: ByteReader, chunkSize: number): AsyncIterable<Uint8Array> {
   for (;;) {
     const chunk = await reader.read(chunkSize);
-    if (chunk === null || chunk === undefined || chunk.length === 0) return;
-    yield asBytes(chunk);
+    if (chunk === null || chunk === undefined) return;
+    const bytes = asBytes(chunk);
+    if (bytes.byteLength === 0) return;
+    yield bytes;
   }
 }
 

@@ -317,3 +317,25 @@ describe('upload', () => {
     expect(await readdir(root)).toEqual([]);
   });
 });
+
+describe('upload, review findings', () => {
+  it('a reader that signals the end with an empty ArrayBuffer ends the upload', async () => {
+    const root = await tempDir();
+    let calls = 0;
+    const source = {
+      read: () => (calls++ === 0 ? new TextEncoder().encode('abc').buffer : new ArrayBuffer(0)),
+    };
+    const result = await managerAt(root).upload(source as never, 'ab.bin');
+    expect(result.size).toBe(3);
+  });
+
+  it('null options are no options', async () => {
+    const root = await tempDir();
+    const files = managerAt(root);
+    expect((await files.upload([Buffer.from('x')], 'n.bin', null as never)).size).toBe(1);
+    await files.write('w.txt', 'w', null as never);
+    await files.copy('w.txt', 'c.txt', null as never);
+    await files.rename('c.txt', 'r.txt', null as never);
+    expect((await files.read('r.txt')).toString()).toBe('w');
+  });
+});
