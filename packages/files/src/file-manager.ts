@@ -38,8 +38,8 @@ export interface UploadOptions extends WriteOptions {
   /** The most bytes accepted; past it the upload fails with `TOO_LARGE` and leaves nothing. */
   readonly maxBytes?: number;
   /**
-   * Compute the SHA-256 of the content while writing (default `true`). Hashing costs about as
-   * much CPU as the copy itself: turn it off when the digest is not needed.
+   * Compute the SHA-256 of the content while writing (default `false`), in the same pass: no
+   * second read. Hashing costs about as much CPU as the copy itself, hence opt-in.
    */
   readonly checksum?: boolean;
 }
@@ -48,7 +48,7 @@ export interface UploadOptions extends WriteOptions {
 export interface UploadResult {
   /** Bytes written. */
   readonly size: number;
-  /** SHA-256 of the content, hex, computed while writing (no second read); `null` with `checksum: false`. */
+  /** SHA-256 of the content, hex, with `checksum: true`; otherwise `null`. */
   readonly sha256: string | null;
 }
 
@@ -59,7 +59,7 @@ export interface UploadResult {
  *
  * @example
  * const files = new FileManager(loadConfig()); // X_FILES_ROOT=/srv/uploads
- * const { size, sha256 } = await files.upload(request.body, `users/${id}/avatar.png`, { maxBytes: 5e6 });
+ * const { size, sha256 } = await files.upload(request.body, `users/${id}/avatar.png`, { maxBytes: 5e6, checksum: true });
  * await files.mimetype(`users/${id}/avatar.png`); // 'image/png'
  */
 export class FileManager {
@@ -286,19 +286,19 @@ export class FileManager {
   }
 
   /**
-   * Streams `source` into `target` atomically, hashing as it goes. Exceeding `maxBytes`, or a
+   * Streams `source` into `target` atomically (hashing as it goes with `checksum: true`). Exceeding `maxBytes`, or a
    * source that fails midway, leaves no file and no temp file behind.
    */
   async upload(
     source: UploadSource,
     target: string,
-    options: UploadOptions & { readonly checksum: false },
-  ): Promise<UploadResult & { readonly sha256: null }>;
+    options: UploadOptions & { readonly checksum: true },
+  ): Promise<UploadResult & { readonly sha256: string }>;
   async upload(
     source: UploadSource,
     target: string,
-    options?: UploadOptions,
-  ): Promise<UploadResult & { readonly sha256: string }>;
+    options?: UploadOptions | null,
+  ): Promise<UploadResult>;
   async upload(
     source: UploadSource,
     target: string,
@@ -314,7 +314,7 @@ export class FileManager {
     }
     const chunks = chunksOf(source, this.#settings.chunkSize);
     return this.#run('upload', target, async (real) => {
-      const hash = options.checksum === false ? undefined : createHash('sha256');
+      const hash = options.checksum === true ? createHash('sha256') : undefined;
       let size = 0;
       await writeAtomically(real, this.#atomic(options), async (handle) => {
         const pending = new ChunkBuffer(this.#settings.chunkSize, (bytes) =>

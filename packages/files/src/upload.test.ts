@@ -87,7 +87,7 @@ describe('upload', () => {
       const dir = await tempDir();
       const root = path.join(dir, 'root');
       const source = await (sources[kind] as (dir: string) => Promise<UploadSource>)(dir);
-      const result = await managerAt(root).upload(source, 'in/uploaded.bin');
+      const result = await managerAt(root).upload(source, 'in/uploaded.bin', { checksum: true });
       expect(result).toEqual({ size: content.length, sha256: digest(content) });
       const written = await readFile(path.join(root, 'in/uploaded.bin'));
       expect(written.length).toBe(content.length);
@@ -95,12 +95,14 @@ describe('upload', () => {
       expect(await readdir(path.join(root, 'in'))).toEqual(['uploaded.bin']);
     });
 
-    it('with checksum: false stores the same bytes and returns no digest', async () => {
+    it('without checksum: true stores the same bytes and returns no digest', async () => {
       const root = await tempDir();
-      const result = await managerAt(root).upload(generate(pieces), 'plain.bin', {
+      const result = await managerAt(root).upload(generate(pieces), 'plain.bin');
+      expect(result).toEqual({ size: content.length, sha256: null });
+      const explicit = await managerAt(root).upload(generate(pieces), 'plain2.bin', {
         checksum: false,
       });
-      expect(result).toEqual({ size: content.length, sha256: null });
+      expect(explicit).toEqual({ size: content.length, sha256: null });
       expect((await readFile(path.join(root, 'plain.bin'))).equals(content)).toBe(true);
     });
 
@@ -123,9 +125,13 @@ describe('upload', () => {
       const files = managerAt(root);
       let n = 0;
       const textReader: ByteReader = { read: () => parts[n++] ?? '' };
-      expect(await files.upload(generate(parts), 'generator.txt')).toEqual(expected);
-      expect(await files.upload(Readable.from(parts), 'readable.txt')).toEqual(expected);
-      expect(await files.upload(textReader, 'reader.txt')).toEqual(expected);
+      expect(await files.upload(generate(parts), 'generator.txt', { checksum: true })).toEqual(
+        expected,
+      );
+      expect(await files.upload(Readable.from(parts), 'readable.txt', { checksum: true })).toEqual(
+        expected,
+      );
+      expect(await files.upload(textReader, 'reader.txt', { checksum: true })).toEqual(expected);
       for (const name of ['generator.txt', 'readable.txt', 'reader.txt']) {
         expect(await readFile(path.join(root, name), 'utf8'), name).toBe(text);
       }
@@ -135,10 +141,10 @@ describe('upload', () => {
       const root = await tempDir();
       const files = managerAt(root);
       const empty = { size: 0, sha256: digest('') };
-      expect(await files.upload(generate([]), 'a')).toEqual(empty);
-      expect(await files.upload(new Blob([]), 'b')).toEqual(empty);
-      expect(await files.upload({ read: () => null }, 'c')).toEqual(empty);
-      expect(await files.upload(Readable.from([]), 'd')).toEqual(empty);
+      expect(await files.upload(generate([]), 'a', { checksum: true })).toEqual(empty);
+      expect(await files.upload(new Blob([]), 'b', { checksum: true })).toEqual(empty);
+      expect(await files.upload({ read: () => null }, 'c', { checksum: true })).toEqual(empty);
+      expect(await files.upload(Readable.from([]), 'd', { checksum: true })).toEqual(empty);
       for (const name of ['a', 'b', 'c', 'd']) {
         expect((await readFile(path.join(root, name))).length).toBe(0);
       }
@@ -284,9 +290,12 @@ describe('upload', () => {
       const files = managerAt(root);
       const result = await files.upload(generate(piecesOf(content)), 'exact.bin', {
         maxBytes: content.length,
+        checksum: true,
       });
       expect(result).toEqual({ size: content.length, sha256: digest(content) });
-      expect(await files.upload(generate([]), 'empty.bin', { maxBytes: 0 })).toEqual({
+      expect(
+        await files.upload(generate([]), 'empty.bin', { maxBytes: 0, checksum: true }),
+      ).toEqual({
         size: 0,
         sha256: digest(''),
       });
