@@ -394,8 +394,11 @@ export class FileManager {
   }
 }
 
+/** Chunks at least this big are written as they come, without a copy. */
+const DIRECT_WRITE_BYTES = 64 * 1024;
+
 /**
- * Gathers small chunks into `size`-byte writes (a Node stream's 64 KiB chunks cost a syscall
+ * Gathers small chunks (under 64 KiB: a web stream's or a reader's, say, would cost a syscall
  * each), with two buffers: the thread pool writes one while the other fills (and the caller
  * hashes), so writing overlaps with reading and hashing. At most one write is in flight.
  */
@@ -413,7 +416,9 @@ class ChunkBuffer {
 
   async push(chunk: Uint8Array): Promise<void> {
     const size = this.#buffers[0].length;
-    if (chunk.length >= size) {
+    // Only small chunks are gathered: copying a Node stream's 64 KiB chunks into the buffers
+    // measured slower (1.4-2x a bare pipeline on 512 MiB) than writing them as they come.
+    if (chunk.length >= Math.min(size, DIRECT_WRITE_BYTES)) {
       // A large chunk is written as is, once everything before it is written.
       await this.flush();
       return this.#write(chunk);
