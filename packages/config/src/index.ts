@@ -15,6 +15,7 @@ export type {
   DatabaseConfigInput,
   FilesConfig,
   FilesConfigInput,
+  SectionInput,
   ShredMode,
 } from './types.js';
 export { XError, type XErrorClass, type XErrorJSON, type XErrorOptions } from './x-error.js';

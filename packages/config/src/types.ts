@@ -81,36 +81,27 @@ export interface Config {
   readonly files: FilesConfig;
 }
 
-/** The input of the `crypto` section: every field optional (`undefined` means the default). */
-export interface CryptoConfigInput {
-  readonly hkdf?: boolean | undefined;
-  readonly hkdfInfo?: string | undefined;
-  readonly associatedData?: string | undefined;
+/**
+ * The input of a section: every field of it optional (`undefined` means the default). Derived
+ * from the section's type, so the two cannot drift apart.
+ */
+export type SectionInput<Section> = {
+  readonly [Field in keyof Section]?: Section[Field] | undefined;
+};
+
+/** The input of the `crypto` section; `charset` also takes the aliases of {@link CharsetName}. */
+export type CryptoConfigInput = Omit<SectionInput<CryptoConfig>, 'charset'> & {
   readonly charset?: CharsetName | undefined;
-  readonly format?: CryptoFormat | undefined;
-}
+};
 
-/** The input of the `cache` section: every field optional (`undefined` means the default). */
-export interface CacheConfigInput {
-  readonly url?: string | undefined;
-  readonly ttl?: number | undefined;
-  readonly prefix?: string | undefined;
-  readonly cluster?: readonly string[] | undefined;
-}
+/** The input of the `cache` section. */
+export type CacheConfigInput = SectionInput<CacheConfig>;
 
-/** The input of the `database` section: every field optional (`undefined` means the default). */
-export interface DatabaseConfigInput {
-  readonly url?: string | undefined;
-}
+/** The input of the `database` section. */
+export type DatabaseConfigInput = SectionInput<DatabaseConfig>;
 
-/** The input of the `files` section: every field optional (`undefined` means the default). */
-export interface FilesConfigInput {
-  readonly root?: string | undefined;
-  readonly chunkSize?: number | undefined;
-  readonly shredPasses?: number | undefined;
-  readonly durable?: boolean | undefined;
-  readonly shred?: ShredMode | undefined;
-}
+/** The input of the `files` section. */
+export type FilesConfigInput = SectionInput<FilesConfig>;
 
 /**
  * What `defineConfig` accepts (and `loadConfig` takes as overrides): a deep partial of

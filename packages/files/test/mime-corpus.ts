@@ -198,47 +198,32 @@ function contentTypes(part: string, type: string): string {
   );
 }
 
-/** A minimal Word document (OOXML): content types, relationships, the main part. */
-export function docx(): Buffer {
-  const part = 'word/document.xml';
+/** A minimal OOXML package: content types, relationships, and its main part. */
+function ooxml(part: string, type: string, body: string): Buffer {
   return zip([
-    {
-      name: '[Content_Types].xml',
-      content: contentTypes(
-        part,
-        'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml',
-      ),
-    },
+    { name: '[Content_Types].xml', content: contentTypes(part, type) },
     { name: '_rels/.rels', content: RELS.replace('PART', part) },
-    {
-      name: part,
-      content:
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
-        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">' +
-        '<w:body><w:p><w:r><w:t>Hello</w:t></w:r></w:p></w:body></w:document>',
-    },
+    { name: part, content: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n${body}` },
   ]);
 }
 
-/** A minimal Excel workbook (OOXML): content types, relationships, the workbook part. */
+/** A minimal Word document (OOXML). */
+export function docx(): Buffer {
+  return ooxml(
+    'word/document.xml',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml',
+    '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">' +
+      '<w:body><w:p><w:r><w:t>Hello</w:t></w:r></w:p></w:body></w:document>',
+  );
+}
+
+/** A minimal Excel workbook (OOXML). */
 export function xlsx(): Buffer {
-  const part = 'xl/workbook.xml';
-  return zip([
-    {
-      name: '[Content_Types].xml',
-      content: contentTypes(
-        part,
-        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml',
-      ),
-    },
-    { name: '_rels/.rels', content: RELS.replace('PART', part) },
-    {
-      name: part,
-      content:
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
-        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets/></workbook>',
-    },
-  ]);
+  return ooxml(
+    'xl/workbook.xml',
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml',
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets/></workbook>',
+  );
 }
 
 /** A plain ZIP archive holding one text file. */
