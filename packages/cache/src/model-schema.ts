@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import type { Model, ModelStatic } from 'sequelize';
+import { CacheError } from './cache-error.js';
+
+/** A primary key value, or for a composite key an object with every key attribute. */
+export type Identifier = string | number | bigint | Readonly<Record<string, unknown>>;
+
+/** What the cache knows of a model: its attributes in a fixed order and their fingerprint. */
+export interface ModelSchema {
+  readonly model: ModelStatic<Model>;
+  /** The table (schema-qualified when the model has one), URI-encoded for use in keys. */
+  readonly keyName: string;
+  readonly attributes: readonly string[];
+  /** For each attribute, whether its value is kept as JSON text (JSON, JSONB, HSTORE, GEO*). */
+  readonly jsonCoded: readonly boolean[];
+  readonly primaryKeys: readonly string[];
+  /** 8 bytes of SHA-256 over the model name, table and every attribute's name, column and type. */
+  readonly fingerprint: Uint8Array;
+}
+
+/**
+ * Types whose values are plain JSON documents: they are stored as JSON text, which gives back
+ * exactly what the driver's JSON parser gives (own `__proto__` keys included, which MessagePack
+ * decoders rename).
+ */
+const JSON_TYPES = new Set(['JSON', 'JSONB', 'HSTORE', 'GEOMETRY', 'GEOGRAPHY']);
+
+const schemas = new WeakMap<object, ModelSchema>();
+
+/** The schema of `model`, computed once per model class. */
+export function schemaOf(model: unknown): ModelSchema {
+  if (
+    typeof model !== 'function' ||
+    typeof (model as { getAttributes?: unknown }).getAttributes !== 'function'
+  ) {
+    throw new CacheError(
+      'INVALID_ARGUMENT',
+      `Expected a Sequelize model class (initialised with Model.init or sequelize.define), got ${describe(model)}.`,
+    );
+  }
+  const cached = schemas.get(model);
+  if (cached !== undefined) return cached;
+  const schema = buildSchema(model as ModelStatic<Model>);
+  schemas.set(model, schema);
+  return schema;
+}
+
+function buildSchema(model: ModelStatic<Model>): ModelSchema {
+  const attributes: string[] = [];
+  const jsonCoded: boolean[] = [];
+  const hash = createHash('sha256');
+  const table = String(model.getTableName());
+  hash.update(`x/cache model\0${model.name}\0${table}\0`);
+  for (const [name, attribute] of Object.entries(model.getAttributes())) {
+    const type = attribute.type as { key?: string; toString?: () => string };
+    const typeKey = String(type.key ?? '');
+    if (typeKey === 'VIRTUAL') continue; // computed, never loaded from the database
+    attributes.push(name);
+    jsonCoded.push(JSON_TYPES.has(typeKey));
+    hash.update(
+      `${name}\0${attribute.field ?? name}\0${typeText(type)}\0${attribute.allowNull === false ? 'notnull' : 'null'}\0`,
+    );
+  }
+  const primaryKeys = [...model.primaryKeyAttributes];
+  if (primaryKeys.length === 0) {
+    throw new CacheError(
+      'INVALID_ARGUMENT',
+      `Model ${model.name} has no primary key; the cache keys instances by it.`,
+    );
+  }
+  hash.update(`pk\0${primaryKeys.join('\0')}`);
+  return {
+    model,
+    keyName: encodeURIComponent(table),
+    attributes,
+    jsonCoded,
+    primaryKeys,
+    fingerprint: new Uint8Array(hash.digest().subarray(0, 8)),
+  };
+}
+
+function typeText(type: { key?: string; toString?: () => string }): string {
+  try {
+    return String(type);
+  } catch {
+    // Some types print themselves only with a dialect at hand; their key is enough then.
+    return String(type.key);
+  }
+}
+
+/** The key part that names one instance: its primary key value(s) as canonical text. */
+export function idOf(schema: ModelSchema, id: Identifier): string {
+  const { primaryKeys } = schema;
+  if (typeof id === 'object' && id !== null && !Buffer.isBuffer(id) && !(id instanceof Date)) {
+    const parts = primaryKeys.map((key) => {
+      const value = (id as Record<string, unknown>)[key];
+      if (value == null) {
+        throw new CacheError(
+          'INVALID_ARGUMENT',
+          `The id of ${schema.model.name} needs ${primaryKeys.join(', ')}; ${key} is missing.`,
+        );
+      }
+      return keyText(value);
+    });
+    return primaryKeys.length === 1 ? (parts[0] as string) : JSON.stringify(parts);
+  }
+  if (primaryKeys.length > 1) {
+    throw new CacheError(
+      'INVALID_ARGUMENT',
+      `${schema.model.name} has a composite primary key (${primaryKeys.join(', ')}); pass an object with each of them.`,
+    );
+  }
+  if (id == null) {
+    throw new CacheError('INVALID_ARGUMENT', `The id of ${schema.model.name} is ${String(id)}.`);
+  }
+  return keyText(id);
+}
+
+function keyText(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (Buffer.isBuffer(value)) return `0x${value.toString('hex')}`;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') {
+    return String(value);
+  }
+  throw new CacheError('INVALID_ARGUMENT', `A primary key value cannot be ${describe(value)}.`);
+}
+
+/** The attribute values of `entity` in schema order, checked to be complete and saved. */
+export function valuesOf(schema: ModelSchema, entity: Model): unknown[] {
+  if (entity.isNewRecord) {
+    throw new CacheError(
+      'INVALID_ENTITY',
+      `This ${schema.model.name} is not saved yet (isNewRecord); cache instances that exist in the database.`,
+    );
+  }
+  const data = entity.dataValues as Record<string, unknown>;
+  const missing = schema.attributes.filter((name) => !(name in data));
+  if (missing.length > 0) {
+    throw new CacheError(
+      'INVALID_ENTITY',
+      `This ${schema.model.name} was loaded without ${missing.join(', ')}; only instances with every attribute are cached (a partial one would come back as if it were whole).`,
+    );
+  }
+  return schema.attributes.map((name, index) => {
+    const value = data[name];
+    return schema.jsonCoded[index] && value != null ? JSON.stringify(value) : value;
+  });
+}
+
+/** The primary key of `entity` as an identifier. */
+export function identifierOf(schema: ModelSchema, entity: Model): Identifier {
+  const data = entity.dataValues as Record<string, unknown>;
+  const id: Record<string, unknown> = {};
+  for (const key of schema.primaryKeys) {
+    if (data[key] == null) {
+      throw new CacheError(
+        'INVALID_ENTITY',
+        `This ${schema.model.name} has no value for its primary key ${key}.`,
+      );
+    }
+    id[key] = data[key];
+  }
+  return id;
+}
+
+/**
+ * A model instance from stored values, built as Sequelize builds a loaded row, so that it is
+ * what `findByPk` returns. Mutable values (Date, Buffer, arrays, objects) are fresh copies when
+ * `copy` is set, so instances never share state with each other or the local tier.
+ */
+export function instanceFrom<M extends Model>(
+  schema: ModelSchema,
+  values: readonly unknown[],
+  copy: boolean,
+): M {
+  const data: Record<string, unknown> = {};
+  const { attributes, jsonCoded } = schema;
+  for (let index = 0; index < attributes.length; index++) {
+    const value = values[index];
+    data[attributes[index] as string] =
+      jsonCoded[index] && typeof value === 'string'
+        ? JSON.parse(value)
+        : copy
+          ? copyOf(value)
+          : value;
+  }
+  return schema.model.build(data, { isNewRecord: false, raw: true }) as M;
+}
+
+function copyOf(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return new Date(value.getTime());
+  if (Buffer.isBuffer(value)) return Buffer.from(value);
+  return structuredClone(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
+  return `${typeof value} ${String(value)}`;
+}
