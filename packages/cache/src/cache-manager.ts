@@ -109,6 +109,7 @@ export class CacheManager {
   /** The last generation seen per model and when, used to stamp writes (a stale one only makes a miss). */
   readonly #generations = new Map<string, SeenGeneration>();
   readonly #flights = new Map<string, Promise<Flight>>();
+  readonly #creating = new Map<string, Promise<Uint8Array>>();
   #hits = 0;
   #misses = 0;
   #localHits = 0;
@@ -155,14 +156,14 @@ export class CacheManager {
     this.#onError = options.onError ?? ((error) => this.#warn(error));
 
     let invalidations: InvalidationSource | undefined;
+    let redis: RedisClientLike | RedisClusterLike | undefined;
     if (isRedisClientOrCluster(client)) {
       const store = new RedisStore(client, this.#timeoutMs);
       this.#store = store;
-      this.#guarded = false;
-      // node-redis exits the process on an 'error' event nobody listens to; report it instead.
-      const onConnectionError = (error: unknown) => this.#report(error, 'connection');
-      client.on('error', onConnectionError);
-      this.#detach.push(() => client.off('error', onConnectionError));
+      // node-redis's per-command timeout covers only the wait to be written: a command already
+      // on the socket of a hung server would wait forever. So the manager's timer bounds it too.
+      this.#guarded = true;
+      redis = client;
       invalidations = store.invalidations();
     } else if (isStore(client)) {
       this.#store = client;
@@ -173,26 +174,18 @@ export class CacheManager {
         'client must be a node-redis v6 client or cluster (createClient/createCluster) or a CacheStore such as MemoryStore.',
       );
     }
+    this.#local = localTierOf(options.localTier, expire, invalidations !== undefined);
 
-    const local = options.localTier;
-    if (local !== undefined && local !== false) {
-      if (invalidations === undefined) {
-        throw new CacheError(
-          'LOCAL_TIER_UNAVAILABLE',
-          'localTier needs a node-redis client or cluster created with RESP: 3 and clientSideCache, so that Redis reports changed keys.',
-        );
-      }
-      const settings = local === true ? {} : local;
-      const maxEntries = settings.maxEntries ?? 10_000;
-      const ttl = settings.ttl ?? expire;
-      if (!Number.isSafeInteger(maxEntries) || maxEntries < 1 || !(ttl > 0)) {
-        throw new CacheError(
-          'INVALID_ARGUMENT',
-          'localTier.maxEntries must be a positive integer and localTier.ttl a positive number of seconds.',
-        );
-      }
-      const tier = new LocalTier<Uint8Array | LocalEntry>(maxEntries, ttl * 1000);
-      this.#local = tier;
+    // Listeners last: a constructor that throws leaves nothing attached to the client.
+    if (redis !== undefined) {
+      const client = redis;
+      // node-redis exits the process on an 'error' event nobody listens to; report it instead.
+      const onConnectionError = (error: unknown) => this.#report(error, 'connection');
+      client.on('error', onConnectionError);
+      this.#detach.push(() => client.off('error', onConnectionError));
+    }
+    const tier = this.#local;
+    if (tier !== undefined && invalidations !== undefined) {
       this.#detach.push(invalidations.subscribe((key) => tier.invalidate(key)));
     }
   }
@@ -375,18 +368,22 @@ export class CacheManager {
     const generationKey = this.#generationKey(schema);
     const ticket = this.#local?.begin() ?? 0;
     let generation: Uint8Array | null = null;
+    let cached: readonly unknown[] | undefined;
     let readFailed = false;
     try {
       const [generationReply, entry] = await this.#call(() =>
         this.#store.get([generationKey, key]),
       );
       generation = this.#seeGeneration(generationKey, generationReply ?? null, ticket);
-      const values = this.#decode(schema, key, entry ?? null, generation, ticket);
-      if (values !== undefined) return flightOf(schema, values);
+      cached = this.#decode(schema, key, entry ?? null, generation, ticket);
     } catch (error) {
       readFailed = true;
       this.#misses++;
       this.#report(error, 'getOrLoad');
+    }
+    if (cached !== undefined) {
+      const leader = this.#build(schema, key, cached);
+      if (leader !== null) return { leader, follower: () => instanceFrom(schema, cached, true) };
     }
     if (!readFailed && generation === null) {
       generation = await this.#createGeneration(generationKey).catch((error: unknown) => {
@@ -467,12 +464,20 @@ export class CacheManager {
     return this.#createGeneration(generationKey);
   }
 
-  async #createGeneration(generationKey: string): Promise<Uint8Array> {
-    const generation = await this.#call(() =>
+  /** Creates the model's generation unless one exists; concurrent callers share one request. */
+  #createGeneration(generationKey: string): Promise<Uint8Array> {
+    const pending = this.#creating.get(generationKey);
+    if (pending !== undefined) return pending;
+    const creation = this.#call(() =>
       this.#store.setIfAbsent(generationKey, randomBytes(GENERATION_BYTES)),
-    );
-    this.#rememberGeneration(generationKey, generation);
-    return generation;
+    )
+      .then((generation) => {
+        this.#rememberGeneration(generationKey, generation);
+        return generation;
+      })
+      .finally(() => this.#creating.delete(generationKey));
+    this.#creating.set(generationKey, creation);
+    return creation;
   }
 
   /** Records a generation read from the store (remembered for writes, kept by the local tier). */
@@ -495,10 +500,13 @@ export class CacheManager {
     ticket: number,
   ): M | null {
     const values = this.#decode(schema, key, entry, generation, ticket);
-    if (values === undefined) return null;
+    return values === undefined ? null : this.#build<M>(schema, key, values);
+  }
+
+  /** An instance of decoded values; null (a miss, the entry removed) when they do not build one. */
+  #build<M extends Model>(schema: ModelSchema, key: string, values: readonly unknown[]): M | null {
     try {
-      const instance = instanceFrom<M>(schema, values, this.#local !== undefined);
-      return instance;
+      return instanceFrom<M>(schema, values, this.#local !== undefined);
     } catch (error) {
       this.#hits--;
       this.#misses++;
@@ -647,6 +655,30 @@ export class CacheManager {
   #generationKey(schema: ModelSchema): string {
     return `${this.#prefix}:g:${schema.keyName}`;
   }
+}
+
+function localTierOf(
+  option: boolean | LocalTierOptions | undefined,
+  expire: number,
+  tracked: boolean,
+): LocalTier<Uint8Array | LocalEntry> | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (!tracked) {
+    throw new CacheError(
+      'LOCAL_TIER_UNAVAILABLE',
+      'localTier needs a node-redis client or cluster created with RESP: 3 and clientSideCache, so that Redis reports changed keys.',
+    );
+  }
+  const settings = option === true ? {} : option;
+  const maxEntries = settings.maxEntries ?? 10_000;
+  const ttl = settings.ttl ?? expire;
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1 || !(ttl > 0)) {
+    throw new CacheError(
+      'INVALID_ARGUMENT',
+      'localTier.maxEntries must be a positive integer and localTier.ttl a positive number of seconds.',
+    );
+  }
+  return new LocalTier<Uint8Array | LocalEntry>(maxEntries, ttl * 1000);
 }
 
 function flightOf(schema: ModelSchema, values: readonly unknown[]): Flight {

@@ -18,7 +18,7 @@ export function encodeEntry(
   generation: Uint8Array,
   values: readonly unknown[],
 ): Buffer {
-  const body = packr.pack(values);
+  const body = packr.pack(withNegativeZeros(values));
   const entry = Buffer.allocUnsafeSlow(HEADER_BYTES + body.length);
   entry[0] = FORMAT_VERSION;
   entry.set(fingerprint, 1);
@@ -63,7 +63,14 @@ export function decodeEntry(
   } catch (error) {
     return { kind: 'corrupt', reason: `undecodable values (${(error as Error).message})` };
   }
-  if (!Array.isArray(values) || values.length !== attributeCount) {
+  if (!Array.isArray(values)) return { kind: 'corrupt', reason: 'values are not a list' };
+  if (values.length === attributeCount + 1) {
+    const zeros: unknown = values.pop();
+    if (!restoreNegativeZeros(values, zeros)) {
+      return { kind: 'corrupt', reason: 'bad list of negative zeros' };
+    }
+  }
+  if (values.length !== attributeCount) {
     return { kind: 'corrupt', reason: 'values do not match the model attributes' };
   }
   return { kind: 'fresh', values };
@@ -74,6 +81,42 @@ export function generationOf(entry: Uint8Array): Uint8Array | null {
   return entry.length >= HEADER_BYTES && entry[0] === FORMAT_VERSION
     ? entry.subarray(9, HEADER_BYTES)
     : null;
+}
+
+/**
+ * MessagePack has one integer zero, so -0 (a FLOAT column, or an element of a FLOAT[] one, can
+ * hold it) would come back as 0. When some value is -0, the list gets one more element: the
+ * paths (lists of indexes into the values and nested arrays) of its negative zeros.
+ */
+function withNegativeZeros(values: readonly unknown[]): readonly unknown[] {
+  const paths: number[][] = [];
+  collectNegativeZeros(values, [], paths);
+  return paths.length === 0 ? values : [...values, paths];
+}
+
+function collectNegativeZeros(list: readonly unknown[], path: number[], paths: number[][]): void {
+  for (let index = 0; index < list.length; index++) {
+    const value = list[index];
+    if (value === 0 && Object.is(value, -0)) paths.push([...path, index]);
+    else if (Array.isArray(value)) collectNegativeZeros(value, [...path, index], paths);
+  }
+}
+
+function restoreNegativeZeros(values: unknown[], paths: unknown): boolean {
+  if (!Array.isArray(paths) || paths.length === 0) return false;
+  for (const path of paths) {
+    if (!Array.isArray(path) || path.length === 0) return false;
+    let list: unknown = values;
+    for (let depth = 0; depth < path.length - 1; depth++) {
+      const index: unknown = path[depth];
+      if (!Array.isArray(list) || !Number.isInteger(index)) return false;
+      list = list[index as number];
+    }
+    const last: unknown = path[path.length - 1];
+    if (!Array.isArray(list) || !Number.isInteger(last) || list[last as number] !== 0) return false;
+    list[last as number] = -0;
+  }
+  return true;
 }
 
 function equalBytes(entry: Uint8Array, offset: number, expected: Uint8Array): boolean {

@@ -49,10 +49,9 @@ export class LocalTier<T> {
   get(key: string, now: number): T | undefined {
     const item = this.#items.get(key);
     if (item === undefined) return undefined;
-    if (item.expiresAt <= now) {
-      this.#items.delete(key);
-      return undefined;
-    }
+    this.#items.delete(key);
+    if (item.expiresAt <= now) return undefined;
+    this.#items.set(key, item); // most recently used last: eviction takes the first
     return item.value;
   }
 

@@ -72,8 +72,9 @@ export class MemoryStore implements CacheStore {
   }
 
   async setIfAbsent(key: string, value: Uint8Array): Promise<Uint8Array> {
-    const [current] = await this.get([key]);
-    if (current != null) return current;
+    // Check and write with no await in between: concurrent callers must agree on one value.
+    const slot = this.#slots.get(key);
+    if (slot !== undefined && slot.expiresAt > this.#now()) return slot.value;
     this.#put(key, value, Number.POSITIVE_INFINITY);
     return value;
   }
@@ -83,12 +84,12 @@ export class MemoryStore implements CacheStore {
   }
 
   async deletePrefix(prefix: string): Promise<number> {
+    const now = this.#now();
     let count = 0;
-    for (const key of [...this.#slots.keys()]) {
-      if (key.startsWith(prefix)) {
-        this.#remove(key);
-        count++;
-      }
+    for (const [key, slot] of [...this.#slots]) {
+      if (!key.startsWith(prefix)) continue;
+      this.#remove(key);
+      if (slot.expiresAt > now) count++; // expired keys are gone already, as in Redis
     }
     return count;
   }

@@ -80,11 +80,19 @@ function buildSchema(model: ModelStatic<Model>): ModelSchema {
 }
 
 function typeText(type: { key?: string; toString?: () => string }): string {
+  let text: string;
   try {
-    return String(type);
+    text = String(type);
   } catch {
     // Some types print themselves only with a dialect at hand; their key is enough then.
-    return String(type.key);
+    text = String(type.key);
+  }
+  // The printed form leaves out some options (an ENUM prints as 'ENUM'): add them.
+  const { options, values } = type as { options?: unknown; values?: unknown };
+  try {
+    return `${text}\0${JSON.stringify(options) ?? ''}\0${JSON.stringify(values) ?? ''}`;
+  } catch {
+    return text;
   }
 }
 

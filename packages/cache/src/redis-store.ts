@@ -74,8 +74,9 @@ export interface InvalidationSource {
 }
 
 /**
- * A {@link CacheStore} on a node-redis client or cluster. Every command carries the timeout;
- * while the connection is down, reads and writes fail at once instead of queueing.
+ * A {@link CacheStore} on a node-redis client or cluster. Every command carries the timeout
+ * (node-redis drops a command that could not be written in time; the manager's own timer bounds
+ * the wait for a reply); while the connection is down, calls fail at once instead of queueing.
  */
 export class RedisStore implements CacheStore {
   readonly #client: RedisClientLike | undefined;
@@ -205,9 +206,11 @@ async function deleteMatching(
     cursor = String(reply[0]);
     const keys = reply[1].map(String);
     if (keys.length === 0) continue;
-    if (together) await client.sendCommand(['UNLINK', ...keys], options);
-    else await Promise.all(keys.map((key) => client.sendCommand(['UNLINK', key], options)));
-    count += keys.length;
+    // Count what UNLINK removed: SCAN may return a key twice while Redis rehashes.
+    const removed = together
+      ? [await client.sendCommand(['UNLINK', ...keys], options)]
+      : await Promise.all(keys.map((key) => client.sendCommand(['UNLINK', key], options)));
+    for (const reply of removed) count += Number(reply);
   } while (cursor !== '0');
   return count;
 }
