@@ -158,7 +158,7 @@ export class CacheManager {
     let invalidations: InvalidationSource | undefined;
     let redis: RedisClientLike | RedisClusterLike | undefined;
     if (isRedisClientOrCluster(client)) {
-      const store = new RedisStore(client, this.#timeoutMs);
+      const store = new RedisStore(client);
       this.#store = store;
       // node-redis's per-command timeout covers only the wait to be written: a command already
       // on the socket of a hung server would wait forever. So the manager's timer bounds it too.

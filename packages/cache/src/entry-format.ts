@@ -19,7 +19,7 @@ export function encodeEntry(
   values: readonly unknown[],
 ): Buffer {
   const body = packr.pack(withNegativeZeros(values));
-  const entry = Buffer.allocUnsafeSlow(HEADER_BYTES + body.length);
+  const entry = Buffer.allocUnsafe(HEADER_BYTES + body.length);
   entry[0] = FORMAT_VERSION;
   entry.set(fingerprint, 1);
   entry.set(generation, 9);

@@ -388,6 +388,62 @@ describe('instanceFrom', () => {
     ];
   }
 
+  it('gives, on every call, the state Model.build gives for a loaded row (DATE and BOOLEAN attributes)', () => {
+    const flagged = define(
+      {
+        id: { type: DataTypes.INTEGER, primaryKey: true },
+        born: { type: DataTypes.DATE },
+        active: { type: DataTypes.BOOLEAN },
+        name: { type: DataTypes.STRING },
+      },
+      { name: 'Flagged', tableName: 'flagged' },
+    );
+    const flaggedSchema = schemaOf(flagged);
+    const values = () => [7, new Date('2020-01-01T00:00:00.000Z'), true, 'n'];
+    const state = (instance: Model) => {
+      const internals = instance as unknown as { _previousDataValues: unknown };
+      return {
+        dataValues: instance.dataValues,
+        previous: internals._previousDataValues,
+        changed: instance.changed(),
+        isNewRecord: instance.isNewRecord,
+        keys: Object.keys(instance).sort(),
+      };
+    };
+    const expected = state(
+      flagged.build(
+        { id: 7, born: new Date('2020-01-01T00:00:00.000Z'), active: true, name: 'n' },
+        { isNewRecord: false, raw: true },
+      ),
+    );
+    for (let call = 0; call < 3; call++) {
+      const instance = instanceFrom<Model>(flaggedSchema, values(), true);
+      expect(state(instance)).toStrictEqual(expected);
+      instance.set('name', 'changed');
+      expect(instance.changed()).toEqual(['name']);
+      expect(instance.previous('name')).toBe('n');
+    }
+  });
+
+  it('keeps using the full build for a model whose instances the shortcut would alter', () => {
+    const base = define(
+      { id: { type: DataTypes.INTEGER, primaryKey: true }, born: { type: DataTypes.DATE } },
+      { name: 'Stamped', tableName: 'stamped' },
+    );
+    // A constructor that adds to dataValues: assigning dataValues afterwards would lose it.
+    class Stamped extends (base as unknown as typeof Model) {
+      constructor(...args: ConstructorParameters<typeof Model>) {
+        super(...args);
+        (this.dataValues as Record<string, unknown>).stamp = 'built';
+      }
+    }
+    const stampedSchema = schemaOf(Stamped as unknown as ModelStatic<Model>);
+    for (let call = 0; call < 3; call++) {
+      const instance = instanceFrom<Model>(stampedSchema, [1, new Date(0)], false);
+      expect((instance.dataValues as Record<string, unknown>).stamp).toBe('built');
+    }
+  });
+
   it('builds a loaded, unchanged instance of the model', () => {
     const instance = instanceFrom<Model>(schema, source(), false);
     expect(instance).toBeInstanceOf(model);

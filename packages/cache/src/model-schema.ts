@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Model, ModelStatic } from 'sequelize';
 import { CacheError } from './cache-error.js';
 
@@ -192,7 +193,54 @@ export function instanceFrom<M extends Model>(
           ? copyOf(value)
           : value;
   }
-  return schema.model.build(data, { isNewRecord: false, raw: true }) as M;
+  return buildLoaded(schema.model, data) as M;
+}
+
+const LOADED = { isNewRecord: false, raw: true } as const;
+
+/** Internals of an instance that Sequelize's own fast path for raw rows sets. */
+interface InstanceState {
+  dataValues: Record<string, unknown>;
+  _previousDataValues: Record<string, unknown>;
+}
+
+/** Per model: whether the fast build gives exactly what `build` gives (checked on first use). */
+const fastBuild = new WeakMap<object, boolean>();
+
+/**
+ * `model.build(data, { isNewRecord: false, raw: true })`, as Sequelize builds a loaded row.
+ * For raw values Sequelize takes a fast path (assign `dataValues`, copy it to
+ * `_previousDataValues`) only when the model has no DATE or BOOLEAN attribute; otherwise it
+ * sets each value through sanitizers that leave already-loaded values as they are. Taking the
+ * fast path for every model makes a hit about three times cheaper to build; it is used only
+ * after a first comparison against a full build of the same values found no difference.
+ */
+function buildLoaded(model: ModelStatic<Model>, data: Record<string, unknown>): Model {
+  const fast = fastBuild.get(model);
+  if (fast === true) return buildFast(model, data);
+  const full = model.build({ ...data }, LOADED);
+  if (fast === undefined) fastBuild.set(model, sameState(full, buildFast(model, { ...data })));
+  return full;
+}
+
+function buildFast(model: ModelStatic<Model>, data: Record<string, unknown>): Model {
+  const instance = model.build({}, LOADED);
+  const state = instance as unknown as InstanceState;
+  state.dataValues = data;
+  state._previousDataValues = { ...data };
+  return instance;
+}
+
+function sameState(a: Model, b: Model): boolean {
+  const left = a as unknown as InstanceState;
+  const right = b as unknown as InstanceState;
+  return (
+    isDeepStrictEqual(left.dataValues, right.dataValues) &&
+    isDeepStrictEqual(left._previousDataValues, right._previousDataValues) &&
+    isDeepStrictEqual(a.changed(), b.changed()) &&
+    a.isNewRecord === b.isNewRecord &&
+    isDeepStrictEqual(Object.keys(a).sort(), Object.keys(b).sort())
+  );
 }
 
 function copyOf(value: unknown): unknown {

@@ -74,9 +74,8 @@ export interface InvalidationSource {
 }
 
 /**
- * A {@link CacheStore} on a node-redis client or cluster. Every command carries the timeout
- * (node-redis drops a command that could not be written in time; the manager's own timer bounds
- * the wait for a reply); while the connection is down, calls fail at once instead of queueing.
+ * A {@link CacheStore} on a node-redis client or cluster. The manager bounds each call with its
+ * timeout; while the connection is down, calls fail at once instead of queueing.
  */
 export class RedisStore implements CacheStore {
   readonly #client: RedisClientLike | undefined;
@@ -84,11 +83,14 @@ export class RedisStore implements CacheStore {
   readonly #options: CommandOptionsLike;
   readonly #textOptions: CommandOptionsLike;
 
-  constructor(client: RedisClientLike | RedisClusterLike, timeoutMs: number) {
+  constructor(client: RedisClientLike | RedisClusterLike) {
     if (isRedisCluster(client)) this.#cluster = client;
     else this.#client = client;
-    this.#options = { timeout: timeoutMs, typeMapping: { [BLOB_STRING]: Buffer } };
-    this.#textOptions = { timeout: timeoutMs };
+    // timeout 0: node-redis's own per-command timer (an AbortSignal per command, 5 s by default)
+    // covers only the wait to be written and costs more than the call it guards; the manager
+    // bounds every call itself, and a disconnected client is refused before anything is queued.
+    this.#options = { timeout: 0, typeMapping: { [BLOB_STRING]: Buffer } };
+    this.#textOptions = { timeout: 0 };
   }
 
   async get(keys: readonly string[]): Promise<(Uint8Array | null)[]> {
