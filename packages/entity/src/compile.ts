@@ -136,14 +136,15 @@ function compileCondition(
     field = key.slice(0, separator);
     lookup = key.slice(separator + 2);
     if (!LOOKUP_SET.has(lookup)) {
-      attributeOf(info, field, where); // an unknown field is the better message when both are wrong
+      // An unknown field is the better message when both are wrong.
+      attributeOf(info, field, `${where}: ${JSON.stringify(key)}`);
       throw new EntityError(
         'INVALID_FILTER',
         `${where}: ${JSON.stringify(key)} has an unknown lookup ${JSON.stringify(lookup)}; the lookups are ${LOOKUPS.join(', ')}.`,
       );
     }
   }
-  const attribute = attributeOf(info, field, where);
+  const attribute = attributeOf(info, field, `${where}: ${JSON.stringify(key)}`);
   const label = `${where}: ${key}`;
   const column = attribute.column;
   const postgres = info.dialect === 'postgres';
@@ -216,10 +217,9 @@ function textCondition(
     case 'startswith':
     case 'endswith': {
       const pattern = statement.raw(affixed(lookup, literal));
-      // MariaDB's default collations ignore case: compare bytes for a case-sensitive match.
       return postgres
         ? `${column} LIKE ${pattern}${escapeClause}`
-        : `${column} LIKE BINARY ${pattern}${escapeClause}`;
+        : `${caseSensitive(column)} LIKE ${pattern}${escapeClause}`;
     }
     case 'icontains':
     case 'istartswith':
@@ -232,7 +232,7 @@ function textCondition(
     case 'like':
       return postgres
         ? `${column} LIKE ${statement.raw(value)}`
-        : `${column} LIKE BINARY ${statement.raw(value)}`;
+        : `${caseSensitive(column)} LIKE ${statement.raw(value)}`;
     case 'ilike':
       return postgres
         ? `${column} ILIKE ${statement.raw(value)}`
@@ -246,6 +246,15 @@ function textCondition(
         ? `${column} ~* ${statement.raw(value)}`
         : `${column} REGEXP CONCAT('(?i)', ${statement.raw(value)})`;
   }
+}
+
+/**
+ * MariaDB's default collations ignore case (and accents): compare with the binary collation of
+ * utf8mb4, which is case-sensitive yet character-wise (LIKE BINARY would make `_` one byte).
+ * The conversion makes it work on a column of any character set.
+ */
+function caseSensitive(column: string): string {
+  return `CONVERT(${column} USING utf8mb4) COLLATE utf8mb4_bin`;
 }
 
 function affixed(lookup: string, literal: string): string {

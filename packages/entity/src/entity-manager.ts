@@ -84,6 +84,9 @@ export class EntityManager {
       );
     }
     dialectOf(sequelize);
+    if (typeof options !== 'object' || options === null) {
+      throw new EntityError('INVALID_ARGUMENT', `EntityManager options must be an object, got ${describe(options)}.`);
+    }
     const unknown = Object.keys(options).filter((name) => name !== 'batchSize');
     if (unknown.length > 0) {
       throw new EntityError(
@@ -220,7 +223,12 @@ export class EntityManager {
     const statement = new Statement(this.#sequelize);
     const compiled = compileFilters(info, filters, statement, where, false);
     const alias = quote(info, 'total');
-    const sql = `SELECT SUM(${attribute.column}) AS ${alias} FROM ${info.table}${whereClause(compiled.conditions)}`;
+    // Exact types come back as text from the database itself: the MariaDB driver would hand a
+    // DECIMAL sum over as a (rounded) JavaScript number.
+    const sum = TEXT_RESULT_TYPES.has(attribute.typeKey)
+      ? `CAST(SUM(${attribute.column}) AS ${info.dialect === 'postgres' ? 'TEXT' : 'CHAR'})`
+      : `SUM(${attribute.column})`;
+    const sql = `SELECT ${sum} AS ${alias} FROM ${info.table}${whereClause(compiled.conditions)}`;
     const [row] = await this.#select(sql, statement.binds);
     const total = (row as Record<string, unknown>).total;
     return sumOf(attribute.typeKey, total, where) as SumOf<Attributes<M>[K]>;
@@ -241,6 +249,7 @@ export class EntityManager {
   /** Saves a new instance (`INSERT`). By default it runs now and commits. */
   async insert<M extends Model>(entity: M, options: WriteOptions = {}): Promise<M> {
     checkEntity(entity, 'insert', true);
+    this.#info(entity.constructor);
     await this.#write((transaction) => entity.save(transactionOption(transaction)), options, true);
     return entity;
   }
@@ -248,6 +257,7 @@ export class EntityManager {
   /** Saves the changes of a loaded instance (`UPDATE`). By default it runs now, in the open transaction. */
   async update<M extends Model>(entity: M, options: WriteOptions = {}): Promise<M> {
     checkEntity(entity, 'update', false);
+    this.#info(entity.constructor);
     await this.#write((transaction) => entity.save(transactionOption(transaction)), options, false);
     return entity;
   }
@@ -255,6 +265,7 @@ export class EntityManager {
   /** Deletes a loaded instance (`DELETE`, or a soft delete on a paranoid model). */
   async delete<M extends Model>(entity: M, options: WriteOptions = {}): Promise<void> {
     checkEntity(entity, 'delete', false);
+    this.#info(entity.constructor);
     await this.#write(
       (transaction) => entity.destroy(transactionOption(transaction)),
       options,
@@ -408,7 +419,9 @@ export class EntityManager {
       );
       const count = typeof affected === 'number' ? affected : integerOf(affected, where);
       total += count;
-      if (count < this.#batchSize) return total;
+      // Until a batch finds nothing: a short batch may only mean that another transaction
+      // deleted some of the rows it picked, not that none is left.
+      if (count === 0) return total;
     }
   }
 
@@ -611,6 +624,16 @@ function sumOf(typeKey: string, total: unknown, where: string): number | string 
   return typeof total === 'number' ? total : Number(total);
 }
 
+/**
+ * SQLSTATE class 23 is "integrity constraint violation" (PostgreSQL and MariaDB both report it):
+ * CHECK and database-level NOT NULL violations arrive from Sequelize as a plain DatabaseError.
+ */
+function isIntegrityViolation(error: BaseError): boolean {
+  const parent = (error as { parent?: { code?: unknown; sqlState?: unknown } }).parent;
+  const state = parent?.sqlState ?? parent?.code;
+  return typeof state === 'string' && /^23[0-9A-Z]{3}$/.test(state);
+}
+
 /** Runs a database call, turning Sequelize's errors into EntityErrors. */
 async function guard<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -622,7 +645,7 @@ async function guard<T>(call: () => Promise<T>): Promise<T> {
 
 function wrap(error: unknown): unknown {
   if (EntityError.is(error) || !(error instanceof BaseError)) return error;
-  const constraint = /Constraint|Validation/.test(error.name);
+  const constraint = /Constraint|Validation/.test(error.name) || isIntegrityViolation(error);
   return new EntityError(constraint ? 'CONSTRAINT' : 'QUERY_FAILED', error.message, {
     cause: error,
   });

@@ -34,7 +34,13 @@ interface QueryGenerator {
   quoteIdentifier(identifier: string): string;
 }
 
-const infos = new WeakMap<object, ModelInfo>();
+interface CachedInfo {
+  readonly info: ModelInfo;
+  readonly sequelize: Sequelize;
+  readonly attributesObject: object;
+}
+
+const infos = new WeakMap<object, CachedInfo>();
 
 /** The generator Sequelize quotes with for `sequelize`'s dialect. */
 export function generatorOf(sequelize: Sequelize): QueryGenerator {
@@ -63,9 +69,17 @@ export function infoOf(model: unknown, sequelize: Sequelize): ModelInfo {
       `Expected a Sequelize model class (initialised with Model.init or sequelize.define), got ${describe(model)}.`,
     );
   }
-  const cached = infos.get(model);
-  if (cached !== undefined) return cached;
   const typed = model as ModelStatic<Model>;
+  const cached = infos.get(model);
+  // A model class can be initialised again (on another instance, with other attributes).
+  if (
+    cached !== undefined &&
+    cached.sequelize === sequelize &&
+    typed.sequelize === sequelize &&
+    cached.attributesObject === typed.getAttributes()
+  ) {
+    return cached.info;
+  }
   if (typed.sequelize !== sequelize) {
     throw new EntityError(
       'INVALID_ARGUMENT',
@@ -73,7 +87,7 @@ export function infoOf(model: unknown, sequelize: Sequelize): ModelInfo {
     );
   }
   const info = buildInfo(typed, sequelize);
-  infos.set(model, info);
+  infos.set(model, { info, sequelize, attributesObject: typed.getAttributes() });
   return info;
 }
 
