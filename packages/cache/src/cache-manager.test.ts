@@ -1,19 +1,16 @@
 import { EventEmitter } from 'node:events';
-import { type BuildOptions, DataTypes, Model, type ModelStatic, Sequelize } from 'sequelize';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { CacheError, type CacheErrorCode } from './cache-error.js';
-import { CacheManager, type CacheManagerOptions, type CacheOperation } from './cache-manager.js';
+import { type BuildOptions, DataTypes, Model, type ModelStatic } from 'sequelize';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { caught, collector, expectCode, type Reported, rejection } from '../test/cache-errors.js';
+import { sequelizeForBuilding } from '../test/sequelize.js';
+import { CacheError } from './cache-error.js';
+import { CacheManager, type CacheManagerOptions } from './cache-manager.js';
 import type { CacheStore, StoreEntry } from './cache-store.js';
 import { encodeEntry } from './entry-format.js';
 import { MemoryStore } from './memory-store.js';
 import { schemaOf, valuesOf } from './model-schema.js';
 
-// Models are only defined and built here; nothing connects to a database.
-const sequelize = new Sequelize({ dialect: 'postgres', logging: false });
-
-afterAll(async () => {
-  await sequelize.close();
-});
+const sequelize = sequelizeForBuilding();
 
 afterEach(() => {
   vi.useRealTimers();
@@ -112,43 +109,37 @@ function fakeStore(override: Override = () => undefined, inner: CacheStore = new
 
 const never = (): Promise<never> => new Promise<never>(() => {});
 
-interface Reported {
-  readonly error: CacheError;
-  readonly operation: CacheOperation;
+/** A manager on a store that rejects every call with `failure`, and what it reported. */
+function onFailingStore(
+  failure: Error,
+  options: CacheManagerOptions = {},
+): { cache: CacheManager; reported: Reported[] } {
+  const { reported, onError } = collector();
+  const store = fakeStore(() => Promise.reject(failure));
+  return { cache: new CacheManager(store, 60, { onError, ...options }), reported };
 }
 
-function collector(): {
+/** A manager under prefix `p` on a MemoryStore that holds user 1, and what it reported. */
+async function withUser1(): Promise<{
+  cache: CacheManager;
+  store: MemoryStore;
   reported: Reported[];
-  onError: (error: CacheError, operation: CacheOperation) => void;
-} {
-  const reported: Reported[] = [];
-  return { reported, onError: (error, operation) => reported.push({ error, operation }) };
+  generation: Uint8Array;
+}> {
+  const store = new MemoryStore();
+  const { reported, onError } = collector();
+  const cache = new CacheManager(store, 60, { prefix: 'p', onError });
+  await cache.set(user(1));
+  const [generation] = await store.get(['p:g:users']);
+  return { cache, store, reported, generation: generation as Uint8Array };
 }
 
-function caught(run: () => unknown): CacheError {
-  try {
-    run();
-  } catch (error) {
-    if (CacheError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a CacheError, nothing was thrown');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CacheError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (CacheError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection with a CacheError, the promise resolved');
-}
-
-function expectCode(run: () => unknown, code: CacheErrorCode, ...messageParts: string[]): void {
-  const error = caught(run);
-  expect(error.code).toBe(code);
-  for (const part of messageParts) expect(error.message).toContain(part);
+/** User 1's entry under `generation`: well formed, but its `profile` JSON does not parse. */
+function unbuildableEntry(generation: Uint8Array): Uint8Array {
+  const schema = schemaOf(User);
+  const values = valuesOf(schema, user(1));
+  values[schema.attributes.indexOf('profile')] = '{not json';
+  return encodeEntry(schema.fingerprint, generation, values);
 }
 
 function plain(instance: Model | null): Record<string, unknown> | null {
@@ -362,12 +353,7 @@ describe('set', () => {
 
   it('resolves false and reports when the store fails, without rejecting', async () => {
     const failure = new Error('store down');
-    const { reported, onError } = collector();
-    const cache = new CacheManager(
-      fakeStore(() => Promise.reject(failure)),
-      60,
-      { onError },
-    );
+    const { cache, reported } = onFailingStore(failure);
     expect(await cache.set(user(1))).toBe(false);
     expect(reported).toHaveLength(1);
     expect(reported[0]?.operation).toBe('set');
@@ -536,12 +522,8 @@ describe('get and getMany on a MemoryStore', () => {
   });
 
   it('treats an entry written for another shape of the model as a miss and leaves it', async () => {
-    const store = new MemoryStore();
-    const { reported, onError } = collector();
-    const cache = new CacheManager(store, 60, { prefix: 'p', onError });
-    await cache.set(user(1));
-    const [generation] = await store.get(['p:g:users']);
-    const foreign = encodeEntry(new Uint8Array(8), generation as Uint8Array, [1, 'x']);
+    const { cache, store, reported, generation } = await withUser1();
+    const foreign = encodeEntry(new Uint8Array(8), generation, [1, 'x']);
     await store.set([{ key: 'p:e:users:1', value: foreign, ttlMs: 0 }]);
     expect(await cache.get(User, 1)).toBeNull();
     expect((await store.get(['p:e:users:1']))[0]).not.toBeNull();
@@ -549,10 +531,7 @@ describe('get and getMany on a MemoryStore', () => {
   });
 
   it('removes and reports a corrupt entry, counting a miss', async () => {
-    const store = new MemoryStore();
-    const { reported, onError } = collector();
-    const cache = new CacheManager(store, 60, { prefix: 'p', onError });
-    await cache.set(user(1));
+    const { cache, store, reported } = await withUser1();
     await store.set([{ key: 'p:e:users:1', value: Buffer.from('garbage'), ttlMs: 0 }]);
     expect(await cache.get(User, 1)).toBeNull();
     expect(reported).toHaveLength(1);
@@ -563,16 +542,8 @@ describe('get and getMany on a MemoryStore', () => {
   });
 
   it('treats an entry that does not build an instance as a corrupt miss', async () => {
-    const store = new MemoryStore();
-    const { reported, onError } = collector();
-    const cache = new CacheManager(store, 60, { prefix: 'p', onError });
-    await cache.set(user(1));
-    const [generation] = await store.get(['p:g:users']);
-    const schema = schemaOf(User);
-    const values = valuesOf(schema, user(1));
-    values[schema.attributes.indexOf('profile')] = '{not json';
-    const entry = encodeEntry(schema.fingerprint, generation as Uint8Array, values);
-    await store.set([{ key: 'p:e:users:1', value: entry, ttlMs: 0 }]);
+    const { cache, store, reported, generation } = await withUser1();
+    await store.set([{ key: 'p:e:users:1', value: unbuildableEntry(generation), ttlMs: 0 }]);
     expect(await cache.get(User, 1)).toBeNull();
     expect(reported).toHaveLength(1);
     expect(reported[0]?.error.message).toContain('does not build a User');
@@ -753,21 +724,8 @@ describe('getOrLoad on a MemoryStore', () => {
   });
 
   it('falls back to the loader on an entry that does not build, counting one miss only', async () => {
-    const store = new MemoryStore();
-    const { reported, onError } = collector();
-    const cache = new CacheManager(store, 60, { prefix: 'p', onError });
-    await cache.set(user(1));
-    const [generation] = await store.get(['p:g:users']);
-    const schema = schemaOf(User);
-    const values = valuesOf(schema, user(1));
-    values[schema.attributes.indexOf('profile')] = '{not json';
-    await store.set([
-      {
-        key: 'p:e:users:1',
-        value: encodeEntry(schema.fingerprint, generation as Uint8Array, values),
-        ttlMs: 0,
-      },
-    ]);
+    const { cache, store, reported, generation } = await withUser1();
+    await store.set([{ key: 'p:e:users:1', value: unbuildableEntry(generation), ttlMs: 0 }]);
     const loaded = user(1, { name: 'from the database' });
     expect(await cache.getOrLoad(User, 1, () => loaded)).toBe(loaded);
     expect(reported.length).toBeGreaterThanOrEqual(1);
@@ -817,12 +775,7 @@ describe('store failures', () => {
 
   it('reads fail open when the store rejects: null, reported with the cause', async () => {
     const failure = new Error('connection reset');
-    const { reported, onError } = collector();
-    const cache = new CacheManager(
-      fakeStore(() => Promise.reject(failure)),
-      60,
-      { onError },
-    );
+    const { cache, reported } = onFailingStore(failure);
     expect(await cache.get(User, 1)).toBeNull();
     expect(await cache.getMany(User, [1, 2])).toEqual([null, null]);
     const loaded = user(3);
@@ -838,23 +791,14 @@ describe('store failures', () => {
 
   it('passes a CacheError from the store to onError as it is', async () => {
     const failure = new CacheError('UNAVAILABLE', 'not ready');
-    const { reported, onError } = collector();
-    const cache = new CacheManager(
-      fakeStore(() => Promise.reject(failure)),
-      60,
-      { onError },
-    );
+    const { cache, reported } = onFailingStore(failure);
     await cache.get(User, 1);
     expect(reported[0]?.error).toBe(failure);
   });
 
   it('delete, deleteAll and erase reject UNAVAILABLE with the store error as cause', async () => {
     const failure = new Error('READONLY');
-    const cache = new CacheManager(
-      fakeStore(() => Promise.reject(failure)),
-      60,
-      { onError: () => {} },
-    );
+    const { cache } = onFailingStore(failure);
     for (const operation of [
       () => cache.delete(User, 1),
       () => cache.delete(user(1)),
@@ -869,15 +813,11 @@ describe('store failures', () => {
   });
 
   it('a throwing onError does not turn a miss or a failed write into a rejection', async () => {
-    const cache = new CacheManager(
-      fakeStore(() => Promise.reject(new Error('down'))),
-      60,
-      {
-        onError: () => {
-          throw new Error('handler bug');
-        },
+    const { cache } = onFailingStore(new Error('down'), {
+      onError: () => {
+        throw new Error('handler bug');
       },
-    );
+    });
     await expect(cache.get(User, 1)).resolves.toBeNull();
     await expect(cache.getMany(User, [1])).resolves.toEqual([null]);
     await expect(cache.set(user(1))).resolves.toBe(false);
@@ -935,11 +875,7 @@ describe('stats', () => {
   });
 
   it('counts a failed read as a miss and an error for each id', async () => {
-    const cache = new CacheManager(
-      fakeStore(() => Promise.reject(new Error('down'))),
-      60,
-      { onError: () => {} },
-    );
+    const { cache } = onFailingStore(new Error('down'));
     await cache.get(User, 1);
     await cache.getMany(User, [1, 2, 3]);
     await cache.set(user(1));

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Model, ModelStatic } from 'sequelize';
 import { CacheError } from './cache-error.js';
 import type { CacheStore } from './cache-store.js';
+import { withDeadline } from './deadline.js';
 import { decodeEntry, encodeEntry, GENERATION_BYTES } from './entry-format.js';
 import { LocalTier, type LocalTierOptions } from './local-tier.js';
 import { MemoryStore } from './memory-store.js';
@@ -11,6 +12,7 @@ import {
   idOf,
   instanceFrom,
   type ModelSchema,
+  rebuild,
   schemaOf,
   valuesOf,
 } from './model-schema.js';
@@ -73,12 +75,20 @@ interface SeenGeneration {
   readonly seenAt: number;
 }
 
+/** A load in progress; `invalidated` once a delete, set or erase made its result outdated. */
+interface FlightState {
+  promise: Promise<Flight>;
+  invalidated: boolean;
+}
+
 interface Flight {
   readonly leader: Model | null;
   follower(): Model | null;
 }
 
 const DEFAULT_TIMEOUT_MS = 250;
+/** The longest delay a Node timer takes (a longer one fires at once). */
+const MAX_TIMER_MS = 2_147_483_647;
 const WARNING_INTERVAL_MS = 60_000;
 /** A write re-reads the generation it stamps when the one it remembers is older than this. */
 const GENERATION_RECHECK_MS = 1000;
@@ -104,11 +114,11 @@ export class CacheManager {
   readonly #prefix: string;
   readonly #onError: (error: CacheError, operation: CacheOperation) => void;
   readonly #guarded: boolean;
-  readonly #local: LocalTier<Uint8Array | LocalEntry> | undefined;
+  #local: LocalTier<Uint8Array | LocalEntry> | undefined;
   readonly #detach: (() => void)[] = [];
   /** The last generation seen per model and when, used to stamp writes (a stale one only makes a miss). */
   readonly #generations = new Map<string, SeenGeneration>();
-  readonly #flights = new Map<string, Promise<Flight>>();
+  readonly #flights = new Map<string, FlightState>();
   readonly #creating = new Map<string, Promise<Uint8Array>>();
   #hits = 0;
   #misses = 0;
@@ -140,7 +150,11 @@ export class CacheManager {
       );
     }
     this.#timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
-    if (!Number.isSafeInteger(this.#timeoutMs) || this.#timeoutMs < 1) {
+    if (
+      !Number.isSafeInteger(this.#timeoutMs) ||
+      this.#timeoutMs < 1 ||
+      this.#timeoutMs > MAX_TIMER_MS
+    ) {
       throw new CacheError(
         'INVALID_ARGUMENT',
         `timeout must be a positive whole number of milliseconds, got ${String(options.timeout)}.`,
@@ -158,16 +172,16 @@ export class CacheManager {
     let invalidations: InvalidationSource | undefined;
     let redis: RedisClientLike | RedisClusterLike | undefined;
     if (isRedisClientOrCluster(client)) {
-      const store = new RedisStore(client);
+      const store = new RedisStore(client, this.#timeoutMs);
       this.#store = store;
-      // node-redis's per-command timeout covers only the wait to be written: a command already
-      // on the socket of a hung server would wait forever. So the manager's timer bounds it too.
-      this.#guarded = true;
+      // The store bounds each of its steps itself (so a long erase is not cut off as a whole).
+      this.#guarded = false;
       redis = client;
       invalidations = store.invalidations();
     } else if (isStore(client)) {
       this.#store = client;
-      this.#guarded = !(client instanceof MemoryStore);
+      // Only the package's own MemoryStore is known never to wait; a subclass may do I/O.
+      this.#guarded = Object.getPrototypeOf(client) !== MemoryStore.prototype;
     } else {
       throw new CacheError(
         'INVALID_ARGUMENT',
@@ -211,6 +225,7 @@ export class CacheManager {
     const key = this.#entryKey(schema, idOf(schema, identifierOf(schema, entity)));
     const values = valuesOf(schema, entity);
     this.#local?.invalidate(key);
+    this.#dropFlights((flightKey) => flightKey === key);
     try {
       await this.#write(schema, key, values);
       return true;
@@ -290,13 +305,17 @@ export class CacheManager {
     const schema = schemaOf(model);
     const key = this.#entryKey(schema, idOf(schema, id));
     const pending = this.#flights.get(key);
-    if (pending !== undefined) return (await pending).follower() as M | null;
-    const flight = this.#load(schema, key, loader);
-    this.#flights.set(key, flight);
+    if (pending !== undefined) return (await pending.promise).follower() as M | null;
+    const state: FlightState = {
+      promise: Promise.resolve({ leader: null, follower: () => null }),
+      invalidated: false,
+    };
+    state.promise = this.#load(schema, key, loader, state);
+    this.#flights.set(key, state);
     try {
-      return (await flight).leader as M | null;
+      return (await state.promise).leader as M | null;
     } finally {
-      this.#flights.delete(key);
+      if (this.#flights.get(key) === state) this.#flights.delete(key);
     }
   }
 
@@ -316,6 +335,7 @@ export class CacheManager {
       ),
     );
     this.#local?.invalidate(key);
+    this.#dropFlights((flightKey) => flightKey === key);
     await this.#confirm(`delete ${key}`, () => this.#store.delete([key]));
     this.#local?.invalidate(key);
   }
@@ -331,6 +351,8 @@ export class CacheManager {
     const generation = randomBytes(GENERATION_BYTES);
     this.#local?.invalidate(generationKey);
     this.#generations.delete(generationKey);
+    const entries = this.#entryKey(schema, '');
+    this.#dropFlights((flightKey) => flightKey.startsWith(entries));
     await this.#confirm(`deleteAll ${schema.model.name}`, () =>
       this.#store.set([{ key: generationKey, value: generation, ttlMs: 0 }]),
     );
@@ -346,22 +368,38 @@ export class CacheManager {
   async erase(): Promise<number> {
     this.#local?.invalidate(null);
     this.#generations.clear();
+    this.#dropFlights(() => true);
     const count = await this.#confirm('erase', () => this.#store.deletePrefix(`${this.#prefix}:`));
     this.#local?.invalidate(null);
     this.#generations.clear();
     return count;
   }
 
-  /** Stops listening to the client's events (its errors, the local tier's invalidations). Does not close the client. */
+  /**
+   * Stops listening to the client's events (its errors, the local tier's invalidations) and
+   * turns the local tier off, since it would no longer hear of changes; the manager keeps working
+   * on the store. Does not close the client.
+   */
   close(): void {
     for (const detach of this.#detach.splice(0)) detach();
     this.#local?.invalidate(null);
+    this.#local = undefined;
+  }
+
+  /** Outdated loads: new callers start a new one, and the old one's result is not written. */
+  #dropFlights(matches: (key: string) => boolean): void {
+    for (const [key, state] of this.#flights) {
+      if (!matches(key)) continue;
+      state.invalidated = true;
+      this.#flights.delete(key);
+    }
   }
 
   async #load(
     schema: ModelSchema,
     key: string,
     loader: () => Promise<Model | null | undefined> | Model | null | undefined,
+    state: FlightState,
   ): Promise<Flight> {
     const local = this.#fromLocalValues(schema, key);
     if (local !== undefined) return flightOf(schema, local);
@@ -400,8 +438,23 @@ export class CacheManager {
         `The loader of ${schema.model.name} returned something else than a ${schema.model.name} instance.`,
       );
     }
-    const values = valuesOf(schema, loaded);
-    if (generation !== null) {
+    if (loaded.isNewRecord) {
+      throw new CacheError(
+        'INVALID_ENTITY',
+        `The loader of ${schema.model.name} returned an unsaved instance; return what the database holds (findByPk).`,
+      );
+    }
+    let values: unknown[];
+    try {
+      values = valuesOf(schema, loaded);
+    } catch (error) {
+      // Loaded but not cacheable (a scope left attributes out, say): serve it, do not cache it.
+      this.#report(error, 'getOrLoad');
+      const data = { ...(loaded.dataValues as Record<string, unknown>) };
+      return { leader: loaded, follower: () => rebuild(schema, data) };
+    }
+    // Checked right before the write is sent: a delete or set issued meanwhile wins.
+    if (generation !== null && !state.invalidated) {
       try {
         await this.#write(schema, key, values, generation);
       } catch (error) {
@@ -443,11 +496,12 @@ export class CacheManager {
       await write;
       return;
     }
-    const [, current] = await Promise.all([
-      write,
-      this.#call(() => this.#store.get([generationKey])),
-    ]);
-    this.#rememberGeneration(generationKey, current[0] ?? null);
+    // A failed re-read costs only freshness: it is reported, the write still counts.
+    const recheck = this.#call(() => this.#store.get([generationKey])).then(
+      (current) => this.#rememberGeneration(generationKey, current[0] ?? null),
+      (error: unknown) => this.#report(error, 'set'),
+    );
+    await Promise.all([write, recheck]);
   }
 
   #rememberGeneration(generationKey: string, generation: Uint8Array | null): void {
@@ -464,16 +518,22 @@ export class CacheManager {
     return this.#createGeneration(generationKey);
   }
 
-  /** Creates the model's generation unless one exists; concurrent callers share one request. */
+  /**
+   * Creates the model's generation unless one exists, and resolves with the stamp for the write
+   * that needed it; concurrent callers share one request. When another writer's generation won
+   * (another process's first write, or a `deleteAll` that ran meanwhile), that one is
+   * remembered for later writes, but this write is stamped with the candidate that lost: the
+   * data it carries was read before the winner existed, so it must be a miss, not a hit under
+   * the new generation.
+   */
   #createGeneration(generationKey: string): Promise<Uint8Array> {
     const pending = this.#creating.get(generationKey);
     if (pending !== undefined) return pending;
-    const creation = this.#call(() =>
-      this.#store.setIfAbsent(generationKey, randomBytes(GENERATION_BYTES)),
-    )
+    const candidate = randomBytes(GENERATION_BYTES);
+    const creation = this.#call(() => this.#store.setIfAbsent(generationKey, candidate))
       .then((generation) => {
         this.#rememberGeneration(generationKey, generation);
-        return generation;
+        return candidate;
       })
       .finally(() => this.#creating.delete(generationKey));
     this.#creating.set(generationKey, creation);
@@ -592,28 +652,7 @@ export class CacheManager {
   /** Runs a store call, bounded by the timeout for stores that do not bound themselves. */
   #call<T>(operation: () => Promise<T>): Promise<T> {
     if (!this.#guarded) return operation();
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new CacheError(
-              'UNAVAILABLE',
-              `The cache store did not answer within ${this.#timeoutMs} ms.`,
-            ),
-          ),
-        this.#timeoutMs,
-      );
-      operation().then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+    return withDeadline(operation, this.#timeoutMs, 'The cache store');
   }
 
   #report(error: unknown, operation: CacheOperation): void {
@@ -624,7 +663,11 @@ export class CacheManager {
           cause: error,
         });
     try {
-      this.#onError(reported, operation);
+      const result: unknown = this.#onError(reported, operation);
+      // An async handler that rejects must not become an unhandled rejection either.
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+        (result as PromiseLike<unknown>).then(undefined, () => {});
+      }
     } catch {
       // A throwing error handler must not turn a fail-open read into a failure.
     }

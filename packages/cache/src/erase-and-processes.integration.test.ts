@@ -5,10 +5,11 @@ import { serviceUrls, testRedisPrefix } from '@x/test-services';
 import { type RedisClusterRef, useRedisCluster, useTestDatabase } from '@x/test-services/vitest';
 import { createClient, createCluster } from 'redis';
 import { Sequelize } from 'sequelize';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useManagers } from '../test/managers.js';
 import { initModels, Note, Pair, Tagged } from '../test/models.js';
-import type { CacheError } from './cache-error.js';
-import { CacheManager, type CacheManagerOptions, type CacheOperation } from './cache-manager.js';
+import { countKeysUnder, removeSharedKeys } from '../test/redis-keys.js';
+import type { CacheManager, CacheManagerOptions } from './cache-manager.js';
 import type { StoreEntry } from './cache-store.js';
 import { MemoryStore } from './memory-store.js';
 
@@ -76,35 +77,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sequelize?.close();
-  const redis = await connectRedis(serviceUrls().redis);
-  try {
-    for await (const keys of redis.scanIterator({ MATCH: `${globEscape(BASE)}*`, COUNT: 1000 })) {
-      if (keys.length > 0) await redis.unlink(keys);
-    }
-  } finally {
-    redis.destroy();
-  }
+  await removeSharedKeys(BASE);
 });
-
-function globEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
 
 function connectRedis(url: string) {
   // node-redis ends the process on an 'error' event nobody listens to.
   return createClient({ url })
     .on('error', () => {})
     .connect();
-}
-
-type RedisClient = Awaited<ReturnType<typeof connectRedis>>;
-
-async function scanCount(redis: RedisClient, prefix: string): Promise<number> {
-  let count = 0;
-  for await (const keys of redis.scanIterator({ MATCH: `${globEscape(prefix)}*`, COUNT: 1000 })) {
-    count += keys.length;
-  }
-  return count;
 }
 
 async function openStore(kind: Kind, cluster: RedisClusterRef | undefined): Promise<Store> {
@@ -136,7 +116,7 @@ async function openStore(kind: Kind, cluster: RedisClusterRef | undefined): Prom
         await first.set(key, value);
       },
       rawGet: (key) => first.get(key),
-      countUnder: async (prefix) => [await scanCount(first, prefix)],
+      countUnder: async (prefix) => [await countKeysUnder(first, prefix)],
       close: async () => {
         await Promise.all([first.close(), second.close()]);
       },
@@ -159,7 +139,7 @@ async function openStore(kind: Kind, cluster: RedisClusterRef | undefined): Prom
       await first.set(key, value);
     },
     rawGet: (key) => first.get(key),
-    countUnder: (prefix) => Promise.all(masters.map((master) => scanCount(master, prefix))),
+    countUnder: (prefix) => Promise.all(masters.map((master) => countKeysUnder(master, prefix))),
     close: async () => {
       await Promise.all([first.close(), second.close(), ...masters.map((m) => m.close())]);
     },
@@ -172,8 +152,7 @@ const idsOf = (found: readonly (Note | null)[]) => found.map((note) => note?.id 
 describe.each<Kind>(['redis', 'cluster', 'memory'])('CacheManager on %s', (kind) => {
   const cluster = kind === 'cluster' ? useRedisCluster() : undefined;
   let store: Store;
-  let managers: CacheManager[] = [];
-  let errors: { operation: CacheOperation; message: string }[] = [];
+  const openManager = useManagers();
   let made = 0;
 
   beforeAll(async () => {
@@ -182,15 +161,6 @@ describe.each<Kind>(['redis', 'cluster', 'memory'])('CacheManager on %s', (kind)
 
   afterAll(async () => {
     await store?.close();
-  });
-
-  afterEach(() => {
-    for (const cache of managers) cache.close();
-    managers = [];
-    // Every store call of these tests must succeed: a failure would pass as a miss.
-    const seen = errors;
-    errors = [];
-    expect(seen).toEqual([]);
   });
 
   function freshPrefix(label: string): string {
@@ -202,13 +172,7 @@ describe.each<Kind>(['redis', 'cluster', 'memory'])('CacheManager on %s', (kind)
     prefix: string,
     options: CacheManagerOptions = {},
   ): CacheManager {
-    const cache = new CacheManager(client, 60, {
-      prefix,
-      onError: (error: CacheError, operation) => errors.push({ operation, message: error.message }),
-      ...options,
-    });
-    managers.push(cache);
-    return cache;
+    return openManager(client, 60, { prefix, ...options });
   }
 
   /** Two managers on one prefix, each on its own connection. */

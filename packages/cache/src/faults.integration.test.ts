@@ -1,22 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serviceUrls, testRedisPrefix } from '@x/test-services';
+import {
+  type RedisServerHandle,
+  serviceUrls,
+  startRedisServer,
+  testRedisPrefix,
+} from '@x/test-services';
 import { createClient, RESP_TYPES } from 'redis';
-import type { Sequelize } from 'sequelize';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { builtItem, defineItem, type Item, sequelizeForBuilding } from '../test/fault-models.js';
-import { type PrivateRedis, startPrivateRedis } from '../test/private-redis.js';
-import { CacheError, CacheManager, type CacheOperation } from './index.js';
+import { collector } from '../test/cache-errors.js';
+import { builtItem, itemModelForBuilding } from '../test/fault-models.js';
+import { waitFor } from '../test/wait.js';
+import { CacheError, CacheManager } from './index.js';
 
 const TABLE = 'fault_items';
 /** The manager's command timeout; every fault must surface within it plus the margin. */
 const TIMEOUT_MS = 200;
 const MARGIN_MS = 800;
 const BYTES = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const;
-
-interface Reported {
-  readonly error: CacheError;
-  readonly operation: CacheOperation;
-}
 
 function newClient(url: string) {
   return createClient({
@@ -75,45 +75,23 @@ async function expectUnavailable(promise: Promise<unknown>): Promise<number> {
   return ms;
 }
 
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms = 5_000) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-let sequelize: Sequelize;
-let ItemModel: typeof Item;
-
-beforeAll(() => {
-  sequelize = sequelizeForBuilding();
-  ItemModel = defineItem(sequelize, TABLE);
-});
-
-afterAll(async () => {
-  await sequelize?.close();
-});
+const ItemModel = itemModelForBuilding(TABLE);
 
 describe('a Redis server that dies, restarts or hangs', () => {
   const prefix = testRedisPrefix('cache-faults').slice(0, -1);
   const generationKey = `${prefix}:g:${TABLE}`;
-  let server: PrivateRedis;
+  let server: RedisServerHandle;
   let client: Client;
   let cache: CacheManager;
   const clientErrors: unknown[] = [];
-  const reported: Reported[] = [];
+  const { reported, onError } = collector();
 
   beforeAll(async () => {
-    server = await startPrivateRedis();
+    server = await startRedisServer();
     client = newClient(server.url);
     client.on('error', (error: unknown) => clientErrors.push(error));
     await client.connect();
-    cache = new CacheManager(client, 60, {
-      prefix,
-      timeout: TIMEOUT_MS,
-      onError: (error, operation) => reported.push({ error, operation }),
-    });
+    cache = new CacheManager(client, 60, { prefix, timeout: TIMEOUT_MS, onError });
   });
 
   afterAll(async () => {
@@ -282,7 +260,7 @@ describe('entries in Redis that the manager cannot use', () => {
   const generationKey = `${prefix}:g:${TABLE}`;
   let client: ReturnType<typeof createClient>;
   let cache: CacheManager;
-  const reported: Reported[] = [];
+  const { reported, onError } = collector();
   let nextId = 1_000;
 
   const rawGet = async (key: string): Promise<Buffer | null> =>
@@ -309,11 +287,7 @@ describe('entries in Redis that the manager cannot use', () => {
     client = createClient({ url: serviceUrls().redis });
     client.on('error', () => {});
     await client.connect();
-    cache = new CacheManager(client, 60, {
-      prefix,
-      timeout: 1_000,
-      onError: (error, operation) => reported.push({ error, operation }),
-    });
+    cache = new CacheManager(client, 60, { prefix, timeout: 1_000, onError });
   });
 
   afterAll(async () => {

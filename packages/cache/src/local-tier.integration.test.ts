@@ -1,21 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { testRedisPrefix } from '@x/test-services';
+import { type RedisServerHandle, startRedisServer, testRedisPrefix } from '@x/test-services';
 import { useRedisCluster } from '@x/test-services/vitest';
 import { createClient, createCluster } from 'redis';
-import type { Sequelize } from 'sequelize';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { builtItem, defineItem, type Item, sequelizeForBuilding } from '../test/fault-models.js';
-import { type PrivateRedis, startPrivateRedis } from '../test/private-redis.js';
-import { CacheError, CacheManager, type CacheOperation, MemoryStore } from './index.js';
+import { collector } from '../test/cache-errors.js';
+import { builtItem, type Item, itemModelForBuilding } from '../test/fault-models.js';
+import { waitFor } from '../test/wait.js';
+import { CacheError, CacheManager, MemoryStore } from './index.js';
 
 const TABLE = 'local_items';
 /** How long another process may see an old value after a change; the poll runs every 5 ms. */
 const STALE_LIMIT_MS = 100;
-
-interface Reported {
-  readonly error: CacheError;
-  readonly operation: CacheOperation;
-}
 
 function trackingClient(url: string) {
   return createClient({
@@ -68,29 +63,11 @@ async function untilFresh<T>(
   }
 }
 
-async function waitFor(what: string, condition: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-let sequelize: Sequelize;
-let ItemModel: typeof Item;
-
-beforeAll(() => {
-  sequelize = sequelizeForBuilding();
-  ItemModel = defineItem(sequelize, TABLE);
-});
-
-afterAll(async () => {
-  await sequelize?.close();
-});
+const ItemModel = itemModelForBuilding(TABLE);
 
 describe('the local tier on a Redis client with client-side caching', () => {
   // A server of its own: INFO commandstats then counts this file's commands only.
-  let server: PrivateRedis;
+  let server: RedisServerHandle;
   let tracking: ReturnType<typeof trackingClient>;
   let other: ReturnType<typeof plainClient>;
   let admin: ReturnType<typeof plainClient>;
@@ -99,21 +76,17 @@ describe('the local tier on a Redis client with client-side caching', () => {
   const prefix = testRedisPrefix('cache-local-tier').slice(0, -1);
   const entryKey = (id: number): string => `${prefix}:e:${TABLE}:${id}`;
   const generationKey = `${prefix}:g:${TABLE}`;
-  const reported: Reported[] = [];
+  const { reported, onError } = collector();
   let nextId = 1;
 
   beforeAll(async () => {
-    server = await startPrivateRedis();
+    server = await startRedisServer();
     tracking = trackingClient(server.url);
     other = plainClient(server.url);
     admin = plainClient(server.url);
     for (const client of [tracking, other, admin]) client.on('error', () => {});
     await Promise.all([tracking.connect(), other.connect(), admin.connect()]);
-    local = new CacheManager(tracking, 60, {
-      prefix,
-      localTier: true,
-      onError: (error, operation) => reported.push({ error, operation }),
-    });
+    local = new CacheManager(tracking, 60, { prefix, localTier: true, onError });
   });
 
   beforeEach(() => {
@@ -267,11 +240,11 @@ describe('the local tier on a Redis client with client-side caching', () => {
 });
 
 describe('localTier without client-side caching', () => {
-  let server: PrivateRedis;
+  let server: RedisServerHandle;
   const clients: { destroy(): void }[] = [];
 
   beforeAll(async () => {
-    server = await startPrivateRedis();
+    server = await startRedisServer();
   });
 
   afterAll(async () => {

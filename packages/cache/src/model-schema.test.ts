@@ -6,10 +6,10 @@ import {
   type ModelAttributeColumnOptions,
   type ModelAttributes,
   type ModelStatic,
-  Sequelize,
 } from 'sequelize';
-import { afterAll, describe, expect, it } from 'vitest';
-import { CacheError, type CacheErrorCode } from './cache-error.js';
+import { describe, expect, it } from 'vitest';
+import { caught, expectCode } from '../test/cache-errors.js';
+import { sequelizeForBuilding } from '../test/sequelize.js';
 import {
   type Identifier,
   identifierOf,
@@ -20,12 +20,7 @@ import {
   valuesOf,
 } from './model-schema.js';
 
-// Models are only defined and built here; nothing connects to a database.
-const sequelize = new Sequelize({ dialect: 'postgres', logging: false });
-
-afterAll(async () => {
-  await sequelize.close();
-});
+const sequelize = sequelizeForBuilding();
 
 type Attributes = ModelAttributes<Model, Record<string, unknown>>;
 
@@ -56,22 +51,6 @@ function define(
 
 function fingerprintOf(attributes: Attributes, options?: { name?: string }): string {
   return Buffer.from(schemaOf(define(attributes, options)).fingerprint).toString('hex');
-}
-
-function caught(run: () => unknown): CacheError {
-  try {
-    run();
-  } catch (error) {
-    if (CacheError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a CacheError, nothing was thrown');
-}
-
-function expectCode(run: () => unknown, code: CacheErrorCode, ...messageParts: string[]): void {
-  const error = caught(run);
-  expect(error.code).toBe(code);
-  for (const part of messageParts) expect(error.message).toContain(part);
 }
 
 function column(type: DataType, extra: Partial<ModelAttributeColumnOptions> = {}) {
@@ -220,13 +199,41 @@ describe('idOf', () => {
   );
 
   it('writes scalar ids as text', () => {
+    const text = schemaOf(
+      define(
+        { code: { type: DataTypes.STRING, primaryKey: true } },
+        { name: 'Coded', tableName: 'coded' },
+      ),
+    );
     expect(idOf(single, 1)).toBe('1');
-    expect(idOf(single, 'abc')).toBe('abc');
+    expect(idOf(text, 'abc')).toBe('abc');
+    expect(idOf(text, ' Abc ')).toBe(' Abc ');
     expect(idOf(single, 12345678901234567890n)).toBe('12345678901234567890');
-    expect(idOf(single, new Date('2024-01-02T03:04:05.006Z') as unknown as Identifier)).toBe(
+    expect(idOf(text, new Date('2024-01-02T03:04:05.006Z') as unknown as Identifier)).toBe(
       '2024-01-02T03:04:05.006Z',
     );
-    expect(idOf(single, Buffer.from([0, 171, 255]) as unknown as Identifier)).toBe('0x00abff');
+    expect(idOf(text, Buffer.from([0, 171, 255]) as unknown as Identifier)).toBe('0x00abff');
+  });
+
+  it('gives every spelling of one integer key one key, and refuses what is not an integer', () => {
+    for (const spelling of [7, '7', '07', ' 7 ', '+7', 7n])
+      expect(idOf(single, spelling)).toBe('7');
+    expect(idOf(single, '-0012')).toBe('-12');
+    for (const bad of ['abc', '7.5', 7.5, '', '1e3']) {
+      expectCode(() => idOf(single, bad), 'INVALID_ARGUMENT', 'integer');
+    }
+  });
+
+  it('gives every case of a UUID key one key', () => {
+    const uuid = schemaOf(
+      define(
+        { id: { type: DataTypes.UUID, primaryKey: true } },
+        { name: 'Tokened', tableName: 'tokened' },
+      ),
+    );
+    expect(idOf(uuid, 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11')).toBe(
+      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+    );
   });
 
   it('gives 1, "1" and 1n the same key', () => {
@@ -247,9 +254,10 @@ describe('idOf', () => {
   });
 
   it('keeps composite parts apart even when they contain separators', () => {
-    const first = idOf(composite, { tenant: 'a","b', number: 1 });
-    const second = idOf(composite, { tenant: 'a', number: 'b","1' } as Identifier);
-    expect(first).not.toBe(second);
+    const first = idOf(composite, { tenant: 'a","1', number: 1 });
+    const second = idOf(composite, { tenant: 'a', number: 1 });
+    const third = idOf(composite, { tenant: 'a:1', number: 1 });
+    expect(new Set([first, second, third]).size).toBe(3);
   });
 
   it('refuses a composite id with a part missing, naming it', () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { Model, ModelStatic } from 'sequelize';
+import { type BuildOptions, Model, type ModelStatic } from 'sequelize';
 import { CacheError } from './cache-error.js';
 
 /** A primary key value, or for a composite key an object with every key attribute. */
@@ -15,6 +15,8 @@ export interface ModelSchema {
   /** For each attribute, whether its value is kept as JSON text (JSON, JSONB, HSTORE, GEO*). */
   readonly jsonCoded: readonly boolean[];
   readonly primaryKeys: readonly string[];
+  /** The data type key (`INTEGER`, `UUID`, …) of each primary key attribute. */
+  readonly primaryKeyTypes: readonly string[];
   /** 8 bytes of SHA-256 over the model name, table and every attribute's name, column and type. */
   readonly fingerprint: Uint8Array;
 }
@@ -76,6 +78,9 @@ function buildSchema(model: ModelStatic<Model>): ModelSchema {
     attributes,
     jsonCoded,
     primaryKeys,
+    primaryKeyTypes: primaryKeys.map((name) =>
+      String((model.getAttributes()[name]?.type as { key?: string } | undefined)?.key ?? ''),
+    ),
     fingerprint: new Uint8Array(hash.digest().subarray(0, 8)),
   };
 }
@@ -109,7 +114,7 @@ export function idOf(schema: ModelSchema, id: Identifier): string {
           `The id of ${schema.model.name} needs ${primaryKeys.join(', ')}; ${key} is missing.`,
         );
       }
-      return keyText(value);
+      return keyText(value, schema.primaryKeyTypes[primaryKeys.indexOf(key)] ?? '');
     });
     return primaryKeys.length === 1 ? (parts[0] as string) : JSON.stringify(parts);
   }
@@ -122,10 +127,29 @@ export function idOf(schema: ModelSchema, id: Identifier): string {
   if (id == null) {
     throw new CacheError('INVALID_ARGUMENT', `The id of ${schema.model.name} is ${String(id)}.`);
   }
-  return keyText(id);
+  return keyText(id, schema.primaryKeyTypes[0] ?? '');
 }
 
-function keyText(value: unknown): string {
+const INTEGER_KEYS = new Set(['INTEGER', 'BIGINT', 'SMALLINT', 'MEDIUMINT', 'TINYINT']);
+const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
+
+/**
+ * A key value as canonical text, so that every spelling the database takes for one row names
+ * one entry: `1`, `'1'`, `'01'`, `' 1'` and `1n` for an integer key, any case of a UUID.
+ * Otherwise an entry cached under one spelling would survive a `delete` made under another.
+ */
+function keyText(value: unknown, typeKey: string): string {
+  if (INTEGER_KEYS.has(typeKey)) {
+    if (typeof value === 'bigint') return value.toString();
+    if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value).toString();
+    if (typeof value === 'string' && INTEGER_TEXT.test(value))
+      return BigInt(value.trim()).toString();
+    throw new CacheError(
+      'INVALID_ARGUMENT',
+      `An integer primary key cannot be ${describe(value)}.`,
+    );
+  }
+  if (typeKey === 'UUID' && typeof value === 'string') return canonicalUuid(value);
   if (value instanceof Date) return value.toISOString();
   if (Buffer.isBuffer(value)) return `0x${value.toString('hex')}`;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') {
@@ -134,12 +158,32 @@ function keyText(value: unknown): string {
   throw new CacheError('INVALID_ARGUMENT', `A primary key value cannot be ${describe(value)}.`);
 }
 
+/** A UUID as lower-case 8-4-4-4-12 text, whatever braces, hyphens and case it came with. */
+function canonicalUuid(value: string): string {
+  const digits = value
+    .trim()
+    .replace(/^\{(.*)\}$/, '$1')
+    .replaceAll('-', '')
+    .toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(digits)) {
+    throw new CacheError('INVALID_ARGUMENT', `A UUID primary key cannot be ${describe(value)}.`);
+  }
+  return `${digits.slice(0, 8)}-${digits.slice(8, 12)}-${digits.slice(12, 16)}-${digits.slice(16, 20)}-${digits.slice(20)}`;
+}
+
 /** The attribute values of `entity` in schema order, checked to be complete and saved. */
 export function valuesOf(schema: ModelSchema, entity: Model): unknown[] {
   if (entity.isNewRecord) {
     throw new CacheError(
       'INVALID_ENTITY',
       `This ${schema.model.name} is not saved yet (isNewRecord); cache instances that exist in the database.`,
+    );
+  }
+  const changed = entity.changed();
+  if (changed !== false) {
+    throw new CacheError(
+      'INVALID_ENTITY',
+      `This ${schema.model.name} has unsaved changes (${changed.join(', ')}); save() it first. After a save, prefer delete(): the next load caches what the database holds.`,
     );
   }
   const data = entity.dataValues as Record<string, unknown>;
@@ -193,10 +237,35 @@ export function instanceFrom<M extends Model>(
           ? copyOf(value)
           : value;
   }
-  return buildLoaded(schema.model, data) as M;
+  return buildLoaded(schema, data) as M;
 }
 
-const LOADED = { isNewRecord: false, raw: true } as const;
+/** An instance from the data values of another (a loaded instance that is not cached), copied. */
+export function rebuild<M extends Model>(
+  schema: ModelSchema,
+  data: Readonly<Record<string, unknown>>,
+): M {
+  const copy: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(data)) copy[name] = copyOf(value);
+  const options: BuildOptions & { attributes: string[] } = {
+    isNewRecord: false,
+    raw: true,
+    attributes: Object.keys(data),
+  };
+  return schema.model.build(copy, options) as M;
+}
+
+/** The build options of a loaded row, as `findAll` passes them (its attribute list included). */
+const loadedOptions = new WeakMap<ModelSchema, BuildOptions & { attributes: string[] }>();
+
+function optionsOf(schema: ModelSchema): BuildOptions & { attributes: string[] } {
+  let options = loadedOptions.get(schema);
+  if (options === undefined) {
+    options = { isNewRecord: false, raw: true, attributes: [...schema.attributes] };
+    loadedOptions.set(schema, options);
+  }
+  return options;
+}
 
 /** Internals of an instance that Sequelize's own fast path for raw rows sets. */
 interface InstanceState {
@@ -215,20 +284,59 @@ const fastBuild = new WeakMap<object, boolean>();
  * fast path for every model makes a hit about three times cheaper to build; it is used only
  * after a first comparison against a full build of the same values found no difference.
  */
-function buildLoaded(model: ModelStatic<Model>, data: Record<string, unknown>): Model {
+function buildLoaded(schema: ModelSchema, data: Record<string, unknown>): Model {
+  const { model } = schema;
+  const options = optionsOf(schema);
   const fast = fastBuild.get(model);
-  if (fast === true) return buildFast(model, data);
-  const full = model.build({ ...data }, LOADED);
-  if (fast === undefined) fastBuild.set(model, sameState(full, buildFast(model, { ...data })));
+  if (fast === true) return buildFast(model, data, options);
+  const full = model.build({ ...data }, options);
+  if (fast === undefined) {
+    // A constructor of the application's own could do anything with the values: never skip it.
+    fastBuild.set(
+      model,
+      !hasOwnConstructor(model) &&
+        Object.keys(full).every((key) => INSTANCE_KEYS.has(key)) &&
+        sameState(full, buildFast(model, { ...data }, options)),
+    );
+  }
   return full;
 }
 
-function buildFast(model: ModelStatic<Model>, data: Record<string, unknown>): Model {
-  const instance = model.build({}, LOADED);
+function buildFast(
+  model: ModelStatic<Model>,
+  data: Record<string, unknown>,
+  options: BuildOptions,
+): Model {
+  const instance = model.build({}, options);
   const state = instance as unknown as InstanceState;
   state.dataValues = data;
   state._previousDataValues = { ...data };
   return instance;
+}
+
+/**
+ * The own properties Sequelize gives an instance; any other comes from the application's class
+ * (a class field, say), whose initialiser may depend on the values: never skip it then.
+ */
+const INSTANCE_KEYS = new Set([
+  'dataValues',
+  '_previousDataValues',
+  'uniqno',
+  '_changed',
+  '_options',
+  'isNewRecord',
+]);
+
+/** Whether a class between `model` and Sequelize's Model declares a constructor. */
+function hasOwnConstructor(model: ModelStatic<Model>): boolean {
+  for (
+    let current: unknown = model;
+    typeof current === 'function' && current !== Model;
+    current = Object.getPrototypeOf(current)
+  ) {
+    if (/\bconstructor\s*\(/.test(Function.prototype.toString.call(current))) return true;
+  }
+  return false;
 }
 
 function sameState(a: Model, b: Model): boolean {

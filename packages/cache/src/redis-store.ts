@@ -1,5 +1,6 @@
 import { CacheError } from './cache-error.js';
 import type { CacheStore, StoreEntry } from './cache-store.js';
+import { withDeadline } from './deadline.js';
 
 /** The options node-redis takes per command; the store sets a timeout and binary replies. */
 interface CommandOptionsLike {
@@ -82,38 +83,44 @@ export class RedisStore implements CacheStore {
   readonly #cluster: RedisClusterLike | undefined;
   readonly #options: CommandOptionsLike;
   readonly #textOptions: CommandOptionsLike;
+  readonly #timeoutMs: number;
 
-  constructor(client: RedisClientLike | RedisClusterLike) {
+  constructor(client: RedisClientLike | RedisClusterLike, timeoutMs: number) {
     if (isRedisCluster(client)) this.#cluster = client;
     else this.#client = client;
+    this.#timeoutMs = timeoutMs;
     // timeout 0: node-redis's own per-command timer (an AbortSignal per command, 5 s by default)
-    // covers only the wait to be written and costs more than the call it guards; the manager
-    // bounds every call itself, and a disconnected client is refused before anything is queued.
+    // covers only the wait to be written, not a reply that never comes, and costs more than the
+    // call it guards. Each step here is bounded by one timer of the store's own instead.
     this.#options = { timeout: 0, typeMapping: { [BLOB_STRING]: Buffer } };
     this.#textOptions = { timeout: 0 };
   }
 
   async get(keys: readonly string[]): Promise<(Uint8Array | null)[]> {
     this.#assertReady();
-    if (this.#client !== undefined) {
+    const client = this.#client;
+    if (client !== undefined) {
       const reply =
         keys.length === 1
-          ? [await this.#client.sendCommand(['GET', keys[0] as string], this.#options)]
-          : await this.#client.sendCommand(['MGET', ...keys], this.#options);
+          ? [await this.#bound(() => client.sendCommand(['GET', keys[0] as string], this.#options))]
+          : await this.#bound(() => client.sendCommand(['MGET', ...keys], this.#options));
       return (reply as unknown[]).map(asBytes);
     }
     const cluster = this.#cluster as RedisClusterLike;
     // One GET per key: the keys of one call live in different slots, so MGET would be refused.
-    const replies = await Promise.all(
-      keys.map((key) => cluster.sendCommand(key, true, ['GET', key], this.#options)),
+    // Read from masters (isReadonly false): a replica may not have an acknowledged invalidation yet.
+    const replies = await this.#bound(() =>
+      Promise.all(keys.map((key) => cluster.sendCommand(key, false, ['GET', key], this.#options))),
     );
     return replies.map(asBytes);
   }
 
   async set(entries: readonly StoreEntry[]): Promise<void> {
     this.#assertReady();
-    await Promise.all(
-      entries.map(({ key, value, ttlMs }) => this.#send(key, setArgs(key, value, ttlMs))),
+    await this.#bound(() =>
+      Promise.all(
+        entries.map(({ key, value, ttlMs }) => this.#send(key, setArgs(key, value, ttlMs))),
+      ),
     );
   }
 
@@ -122,32 +129,39 @@ export class RedisStore implements CacheStore {
     const bytes = toBuffer(value);
     // SET NX GET needs Redis 7; SET NX then GET works on every version and is as safe here:
     // the key is only ever replaced by a new random value, never deleted back to an old one.
-    await this.#send(key, ['SET', key, bytes, 'NX']);
-    const current = asBytes(await this.#send(key, ['GET', key]));
+    await this.#bound(() => this.#send(key, ['SET', key, bytes, 'NX']));
+    const current = asBytes(await this.#bound(() => this.#send(key, ['GET', key])));
     return current ?? bytes;
   }
 
   async delete(keys: readonly string[]): Promise<void> {
     this.#assertReady();
-    if (this.#client !== undefined) {
-      if (keys.length > 0) await this.#client.sendCommand(['UNLINK', ...keys], this.#textOptions);
+    const client = this.#client;
+    if (client !== undefined) {
+      if (keys.length > 0) {
+        await this.#bound(() => client.sendCommand(['UNLINK', ...keys], this.#textOptions));
+      }
       return;
     }
-    await Promise.all(keys.map((key) => this.#send(key, ['UNLINK', key], this.#textOptions)));
+    await this.#bound(() =>
+      Promise.all(keys.map((key) => this.#send(key, ['UNLINK', key], this.#textOptions))),
+    );
   }
 
   async deletePrefix(prefix: string): Promise<number> {
     this.#assertReady();
     const pattern = `${escapeGlob(prefix)}*`;
-    if (this.#client !== undefined)
-      return deleteMatching(this.#client, pattern, this.#textOptions, true);
+    const bound = <T>(operation: () => Promise<T>) => this.#bound(operation);
+    if (this.#client !== undefined) {
+      return deleteMatching(this.#client, pattern, this.#textOptions, true, bound);
+    }
     const cluster = this.#cluster as RedisClusterLike;
-    const nodes = await Promise.all(
-      cluster.masters.map((master) => cluster.nodeClient(master as never)),
+    const nodes = await this.#bound(() =>
+      Promise.all(cluster.masters.map((master) => cluster.nodeClient(master as never))),
     );
     // A node holds many slots, so its keys are removed one by one (pipelined), never together.
     const counts = await Promise.all(
-      nodes.map((node) => deleteMatching(node, pattern, this.#textOptions, false)),
+      nodes.map((node) => deleteMatching(node, pattern, this.#textOptions, false, bound)),
     );
     return counts.reduce((sum, count) => sum + count, 0);
   }
@@ -175,6 +189,11 @@ export class RedisStore implements CacheStore {
     };
   }
 
+  /** One step (a command, or one pipelined group), bounded by the timeout. */
+  #bound<T>(operation: () => Promise<T>): Promise<T> {
+    return withDeadline(operation, this.#timeoutMs, 'Redis');
+  }
+
   #send(
     key: string,
     args: Argument[],
@@ -192,26 +211,29 @@ export class RedisStore implements CacheStore {
   }
 }
 
+/** SCANs `client` for `pattern` and UNLINKs what it finds; each step has its own deadline. */
 async function deleteMatching(
   client: RedisClientLike,
   pattern: string,
   options: CommandOptionsLike,
   together: boolean,
+  bound: <T>(operation: () => Promise<T>) => Promise<T>,
 ): Promise<number> {
   let cursor = '0';
   let count = 0;
   do {
-    const reply = (await client.sendCommand(
-      ['SCAN', cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT],
-      options,
+    const reply = (await bound(() =>
+      client.sendCommand(['SCAN', cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT], options),
     )) as [unknown, unknown[]];
     cursor = String(reply[0]);
     const keys = reply[1].map(String);
     if (keys.length === 0) continue;
     // Count what UNLINK removed: SCAN may return a key twice while Redis rehashes.
     const removed = together
-      ? [await client.sendCommand(['UNLINK', ...keys], options)]
-      : await Promise.all(keys.map((key) => client.sendCommand(['UNLINK', key], options)));
+      ? [await bound(() => client.sendCommand(['UNLINK', ...keys], options))]
+      : await bound(() =>
+          Promise.all(keys.map((key) => client.sendCommand(['UNLINK', key], options))),
+        );
     for (const reply of removed) count += Number(reply);
   } while (cursor !== '0');
   return count;

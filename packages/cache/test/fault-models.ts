@@ -1,5 +1,5 @@
-import { serviceUrls } from '@x/test-services';
-import { DataTypes, Model, Sequelize } from 'sequelize';
+import { DataTypes, Model, type Sequelize } from 'sequelize';
+import { sequelizeForBuilding } from './sequelize.js';
 
 /**
  * A model with the value kinds that need care in a cache: JSONB (mutable, JSON-coded), bytes,
@@ -33,12 +33,9 @@ export function defineItem(sequelize: Sequelize, tableName: string): typeof Item
   return DefinedItem;
 }
 
-/**
- * A Sequelize instance on the test server that is only used to build instances: it never
- * connects, so tests that need no loaded rows need no database.
- */
-export function sequelizeForBuilding(): Sequelize {
-  return new Sequelize(serviceUrls().postgres, { logging: false });
+/** A fresh `Item` model on `tableName` to build instances of, for tests without a database. */
+export function itemModelForBuilding(tableName: string): typeof Item {
+  return defineItem(sequelizeForBuilding(), tableName);
 }
 
 /** An instance as if loaded from the database (every attribute set, not new). */

@@ -34,16 +34,35 @@ export function findFreePort(host: string = LOOPBACK): Promise<number> {
 }
 
 /**
- * A free loopback port `P` whose Redis Cluster bus port `P + 10000` is free too, and that this
- * process has not handed out before. Nothing holds the ports: start the server promptly and
+ * A free loopback port that this process has not handed out before, so that servers started at
+ * the same time never race for one port. Nothing holds the port: start the server promptly and
  * retry with another port when it reports the address in use.
  */
-export async function findFreeClusterPort(): Promise<number> {
+export function findFreeServerPort(): Promise<number> {
+  return findUnreservedPort(async () => true, 'found no free loopback port after 100 attempts');
+}
+
+/**
+ * A port as {@link findFreeServerPort} finds it, whose Redis Cluster bus port `P + 10000` is free
+ * too.
+ */
+export function findFreeClusterPort(): Promise<number> {
+  return findUnreservedPort(
+    async (port) => port + 10_000 <= 65_535 && (await isPortFree(port + 10_000)),
+    'found no free loopback port P with P + 10000 free too after 100 attempts',
+  );
+}
+
+async function findUnreservedPort(
+  usable: (port: number) => Promise<boolean>,
+  failure: string,
+): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = await findFreePort();
-    if (reserved.has(port) || port + 10_000 > 65_535) continue;
+    if (reserved.has(port)) continue;
+    // Reserved even when unusable: a port that failed once is not worth another look.
     reserved.add(port);
-    if (await isPortFree(port + 10_000)) return port;
+    if (await usable(port)) return port;
   }
-  throw new Error('found no free loopback port P with P + 10000 free too after 100 attempts');
+  throw new Error(failure);
 }

@@ -13,6 +13,11 @@ export {
 } from './redis-cluster.js';
 export { testRedisPrefix } from './redis-prefix.js';
 export {
+  type RedisServerHandle,
+  type RedisServerOptions,
+  startRedisServer,
+} from './redis-server.js';
+export {
   DEFAULT_SERVICE_URLS,
   type Env,
   SERVICE_ENV_VARS,

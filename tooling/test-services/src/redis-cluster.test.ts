@@ -1,77 +1,12 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
-import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { createClient, createCluster } from 'redis';
-import ts from 'typescript';
+import { existsSync } from 'node:fs';
+import { createCluster } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectGone, printedBeforeCrash, type Traces, withNode } from '../test/processes.js';
 import { type RedisClusterHandle, startRedisCluster, withRedisCluster } from './redis-cluster.js';
 import { testRedisPrefix } from './redis-prefix.js';
 
-/** Whether something accepts TCP connections on the loopback port. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** Whether the process runs (a zombie waiting for its reaper counts as gone). */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    if (existsSync('/proc/self/stat')) return false;
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether the process id is in use at all, zombies included. */
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Asserts that nothing of the cluster is left: ports closed, processes gone, directory gone. */
-async function expectGone(cluster: Pick<RedisClusterHandle, 'nodes' | 'pids' | 'dir'>) {
-  // Wait for the processes to be reaped too (an orphan's zombie lingers until init collects it),
-  // so nothing of them shows up in the process list after the run.
-  for (let i = 0; i < 100 && cluster.pids.some(exists); i++) await sleep(100);
-  for (const pid of cluster.pids) expect(isRunning(pid), `pid ${pid}`).toBe(false);
-  for (const node of cluster.nodes)
-    expect(await accepts(node.port), `port ${node.port}`).toBe(false);
-  expect(existsSync(cluster.dir)).toBe(false);
-}
-
-async function withNode<T>(
-  port: number,
-  fn: (client: { sendCommand(args: string[]): Promise<unknown> }) => Promise<T>,
-): Promise<T> {
-  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false } });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    client.destroy();
-  }
+function traces(cluster: Pick<RedisClusterHandle, 'nodes' | 'pids' | 'dir'>): Traces {
+  return { ports: cluster.nodes.map((node) => node.port), pids: cluster.pids, dir: cluster.dir };
 }
 
 describe('startRedisCluster', () => {
@@ -158,7 +93,7 @@ describe('startRedisCluster', () => {
     if (cluster === undefined) throw new Error('the previous test did not start a cluster');
     const stopped = cluster;
     await stopped.stop();
-    await expectGone(stopped);
+    await expectGone(traces(stopped));
     await expect(stopped.stop()).resolves.toBeUndefined();
   });
 
@@ -198,59 +133,18 @@ describe('cleanup when a test fails', () => {
       }),
     ).rejects.toThrow('the test body failed');
     if (seen === undefined) throw new Error('the body never ran');
-    await expectGone(seen);
+    await expectGone(traces(seen));
   });
 
   it('kills the nodes when the process dies without stopping them', async () => {
-    // Run the package's source in a plain node process: transpile it next to node_modules so
-    // `redis` resolves, start a cluster, print it and die of an uncaught error.
-    const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
-    const outDir = join(packageDir, 'node_modules', '.cache', `exit-test-${process.pid}`);
-    await mkdir(outDir, { recursive: true });
-    try {
-      await writeFile(join(outDir, 'package.json'), '{ "type": "module" }\n');
-      const srcDir = join(packageDir, 'src');
-      for (const file of await readdir(srcDir)) {
-        if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
-        const source = readFileSync(join(srcDir, file), 'utf8');
-        const { outputText } = ts.transpileModule(source, {
-          compilerOptions: {
-            module: ts.ModuleKind.ESNext,
-            target: ts.ScriptTarget.ES2022,
-            verbatimModuleSyntax: true,
-          },
-        });
-        await writeFile(join(outDir, file.replace(/\.ts$/, '.js')), outputText);
-      }
-      const script = [
-        `import { startRedisCluster } from ${JSON.stringify(join(outDir, 'redis-cluster.js'))};`,
+    const started = (await printedBeforeCrash((source) =>
+      [
+        `import { startRedisCluster } from ${source('redis-cluster')};`,
         'const cluster = await startRedisCluster();',
         'console.log(JSON.stringify({ nodes: cluster.nodes, pids: cluster.pids, dir: cluster.dir }));',
-        "throw new Error('the test body failed');",
-      ].join('\n');
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-      expect(stderr).toContain('the test body failed');
-      expect(code).toBe(1);
-      const started = JSON.parse(stdout.trim()) as Pick<
-        RedisClusterHandle,
-        'nodes' | 'pids' | 'dir'
-      >;
-      expect(started.nodes).toHaveLength(3);
-      await expectGone(started);
-    } finally {
-      await rm(outDir, { recursive: true, force: true });
-      await rmdir(dirname(outDir)).catch(() => {}); // only when nothing else is cached there
-    }
+      ].join('\n'),
+    )) as Pick<RedisClusterHandle, 'nodes' | 'pids' | 'dir'>;
+    expect(started.nodes).toHaveLength(3);
+    await expectGone(traces(started));
   });
 });

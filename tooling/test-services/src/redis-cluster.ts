@@ -1,12 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
-import { findExecutable } from './executables.js';
 import { findFreeClusterPort } from './free-port.js';
+import {
+  endRedisProcess,
+  findRedisServer,
+  HOST,
+  hasExited,
+  makeServerDir,
+  type RedisProcess,
+  removeServerDir,
+  startRedisProcess,
+} from './redis-process.js';
 import { errorMessage, withTimeout } from './timeout.js';
 
 /** Options of {@link startRedisCluster}. */
@@ -34,37 +39,6 @@ export interface RedisClusterHandle {
 }
 
 const SLOTS = 16_384;
-const HOST = '127.0.0.1';
-
-interface RunningNode {
-  readonly port: number;
-  readonly child: ChildProcess;
-  readonly exited: Promise<void>;
-  /** The last few kilobytes the server printed. */
-  log(): string;
-}
-
-/** Every node process started by this module and still running, killed when the process exits. */
-const liveChildren = new Set<ChildProcess>();
-const liveDirs = new Set<string>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of liveChildren) {
-      try {
-        child.kill('SIGKILL');
-      } catch {}
-    }
-    for (const dir of liveDirs) {
-      try {
-        rmSync(dir, { recursive: true, force: true });
-      } catch {}
-    }
-  });
-}
 
 /**
  * Starts a Redis Cluster of `masters` fresh `redis-server` processes on free loopback ports,
@@ -80,20 +54,34 @@ export async function startRedisCluster(
     throw new Error(`masters must be an integer between 1 and ${SLOTS}, got ${masters}`);
   }
   const server = findRedisServer(options.redisServer);
-  installExitHook();
-  const dir = await mkdtemp(join(tmpdir(), 'x-redis-cluster-'));
-  liveDirs.add(dir);
+  const dir = await makeServerDir('x-redis-cluster-');
+  const spec = {
+    server,
+    dir,
+    extraArgs: (port: number) => [
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      join(dir, `nodes-${port}.conf`),
+      '--cluster-node-timeout',
+      '5000',
+    ],
+    readyTimeoutMs: 10_000,
+  };
 
-  const started: RunningNode[] = [];
+  const started: RedisProcess[] = [];
   const stop = once(async () => {
-    await Promise.all(started.map((node) => terminate(node)));
-    await rm(dir, { recursive: true, force: true });
-    liveDirs.delete(dir);
+    await Promise.all(started.map((node) => endRedisProcess(node, 2_000)));
+    await removeServerDir(dir);
   });
 
   try {
     const results = await Promise.allSettled(
-      Array.from({ length: masters }, () => startNode(server, dir, started)),
+      Array.from({ length: masters }, async () => {
+        const node = await startRedisProcess(spec, findFreeClusterPort, { attempts: 5 });
+        started.push(node);
+        return node;
+      }),
     );
     const failed = results.find((result) => result.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
@@ -137,129 +125,6 @@ export async function withRedisCluster<T>(
   }
 }
 
-function findRedisServer(explicit: string | undefined): string {
-  const found = findExecutable(explicit ?? 'redis-server');
-  if (found === undefined) {
-    throw new Error(
-      `${explicit ?? 'redis-server'} was not found or is not executable. A Redis Cluster for the ` +
-        'tests needs the redis-server binary (7.0 or newer): install it (Debian package ' +
-        '`redis-server`, e.g. `apt-get install redis-server`) or pass its path as `redisServer`.',
-    );
-  }
-  return found;
-}
-
-/** Starts one node on a free port, retrying with another port when that one was taken. */
-async function startNode(
-  server: string,
-  dir: string,
-  started: RunningNode[],
-): Promise<RunningNode> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await findFreeClusterPort();
-    const node = spawnNode(server, dir, port);
-    started.push(node);
-    try {
-      await waitForPing(node, 10_000);
-      return node;
-    } catch (error) {
-      lastError = error;
-      await terminate(node);
-      started.splice(started.indexOf(node), 1);
-      if (!/address already in use/i.test(node.log())) throw error;
-    }
-  }
-  throw new Error(`every port tried was taken: ${errorMessage(lastError)}`);
-}
-
-function spawnNode(server: string, dir: string, port: number): RunningNode {
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    HOST,
-    '--cluster-enabled',
-    'yes',
-    '--cluster-config-file',
-    join(dir, `nodes-${port}.conf`),
-    '--cluster-node-timeout',
-    '5000',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-    '--daemonize',
-    'no',
-  ];
-  const child = spawn(server, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  liveChildren.add(child);
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-4_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => {
-    const done = (): void => {
-      liveChildren.delete(child);
-      resolve();
-    };
-    child.once('exit', done);
-    child.once('error', (error) => {
-      keep(Buffer.from(`\n${error.message}\n`));
-      if (child.pid === undefined) done();
-    });
-  });
-  // A cluster a test forgot to stop must not keep the process alive; the exit hook kills it.
-  child.unref();
-  for (const stream of [child.stdout, child.stderr]) {
-    (stream as unknown as { unref?: () => void } | null)?.unref?.();
-  }
-  return { port, child, exited, log: () => output };
-}
-
-function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null || child.pid === undefined;
-}
-
-/** SIGTERM, then SIGKILL when the node is still running after 2 s; resolves once it exited. */
-async function terminate(node: RunningNode): Promise<void> {
-  if (hasExited(node.child)) return;
-  node.child.kill('SIGTERM');
-  const stopped = await Promise.race([node.exited.then(() => true), sleep(2_000, false)]);
-  if (!stopped) {
-    node.child.kill('SIGKILL');
-    await node.exited;
-  }
-}
-
-async function waitForPing(node: RunningNode, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (hasExited(node.child)) {
-      throw new Error(
-        `redis-server on port ${node.port} exited (${node.child.exitCode ?? node.child.signalCode})`,
-      );
-    }
-    try {
-      await withNodeClient(node.port, async (send) => {
-        await send(['PING']);
-      });
-      return;
-    } catch (error) {
-      lastError = error;
-    }
-    await sleep(50);
-  }
-  throw new Error(
-    `redis-server on port ${node.port} did not answer PING within ${timeoutMs} ms: ${errorMessage(lastError)}`,
-  );
-}
-
 type Send = (args: string[]) => Promise<unknown>;
 
 /** Runs `fn` with a short-lived admin connection to the node on `port`. */
@@ -280,7 +145,7 @@ async function withNodeClient<T>(port: number, fn: (send: Send) => Promise<T>): 
 }
 
 /** Assigns the slots, joins the nodes and waits until the cluster is healthy everywhere. */
-async function formCluster(nodes: readonly RunningNode[], timeoutMs: number): Promise<void> {
+async function formCluster(nodes: readonly RedisProcess[], timeoutMs: number): Promise<void> {
   await Promise.all(
     nodes.map((node, index) =>
       withNodeClient(node.port, async (send) => {
@@ -320,7 +185,7 @@ async function formCluster(nodes: readonly RunningNode[], timeoutMs: number): Pr
 }
 
 /** What keeps the node from being a healthy member of a cluster of `masters` masters. */
-async function nodeProblem(node: RunningNode, masters: number): Promise<string | undefined> {
+async function nodeProblem(node: RedisProcess, masters: number): Promise<string | undefined> {
   if (hasExited(node.child)) return `node :${node.port} exited`;
   try {
     return await withNodeClient(node.port, async (send) => {
