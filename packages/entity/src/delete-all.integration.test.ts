@@ -118,7 +118,7 @@ describe.each(['postgres', 'mariadb'] as const)('deleteAll on %s', (dialect: Tes
     expect(await countRows(observer, 'bulk_rows')).toBe(0);
     const deletes = statements('DELETE');
     expect(deletes).toHaveLength(51);
-    for (const sql of deletes) expect(sql).toMatch(/ LIMIT 1000\)?;?$/);
+    for (const sql of deletes) expect(sql).toMatch(/ LIMIT 1000\){0,2};?$/);
     expect(batches.map((batch) => batch.affected)).toEqual([...Array(50).fill(1000), 0]);
     // Each batch was visible to another connection as soon as it ran: 49 000, 48 000, … 0.
     expect(seenOutside).toEqual([
