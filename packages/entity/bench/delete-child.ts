@@ -12,7 +12,7 @@
 //
 // The peak is the kernel's high-water mark (VmHWM in /proc/self/status, or getrusage's maxRSS
 // where there is no /proc): every page the process ever held at once, startup included.
-import { readFileSync } from 'node:fs';
+import { currentRss, type PeakRssMethod, peakRss } from '@x/bench-harness/peak-rss';
 import { QueryTypes, Sequelize } from 'sequelize';
 import { EntityManager } from '../src/index.js';
 import { defineProduct } from './model.js';
@@ -28,18 +28,7 @@ export interface DeletionRun {
   readonly peakBytes: number;
   /** Resident set size once connected, just before the deletion, in bytes. */
   readonly beforeBytes: number;
-  readonly method: 'VmHWM' | 'getrusage';
-}
-
-function statusField(field: 'VmHWM' | 'VmRSS'): number | undefined {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(
-      readFileSync('/proc/self/status', 'utf8'),
-    );
-    return match?.[1] === undefined ? undefined : Number(match[1]) * 1024;
-  } catch {
-    return undefined;
-  }
+  readonly method: PeakRssMethod;
 }
 
 async function main(): Promise<void> {
@@ -97,20 +86,12 @@ async function main(): Promise<void> {
     const run = operations[variant];
     if (run === undefined) throw new Error(`unknown variant ${variant}`);
 
-    const beforeBytes = statusField('VmRSS') ?? process.memoryUsage.rss();
+    const beforeBytes = currentRss();
     const start = performance.now();
     const deleted = await run();
     const ms = performance.now() - start;
-    const hwm = statusField('VmHWM');
-    const report: DeletionRun = {
-      variant,
-      batchSize,
-      deleted,
-      ms,
-      peakBytes: hwm ?? process.resourceUsage().maxRSS * 1024,
-      beforeBytes,
-      method: hwm === undefined ? 'getrusage' : 'VmHWM',
-    };
+    const { peakBytes, method } = peakRss();
+    const report: DeletionRun = { variant, batchSize, deleted, ms, peakBytes, beforeBytes, method };
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     await sequelize.close();

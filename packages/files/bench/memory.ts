@@ -11,6 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { findWorkspaceRoot, machineInfo } from '@x/bench-harness';
+import type { PeakRssMethod } from '@x/bench-harness/peak-rss';
 import {
   makeScratchFolder,
   megabytes,
@@ -30,7 +31,7 @@ export interface PeakRss {
   /** Resident set size just before the operation (Node and the package loaded), in bytes. */
   readonly beforeBytes: number;
   /** How the peak was read. */
-  readonly method: 'VmHWM' | 'getrusage';
+  readonly method: PeakRssMethod;
   /** Duration of the operation, in milliseconds. */
   readonly ms: number;
 }

@@ -7,24 +7,14 @@
 // where there is no /proc): every page the process ever held at once, startup included, with
 // nothing missed between samples.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { currentRss, peakRss } from '@x/bench-harness/peak-rss';
 import { defineConfig } from '@x/config';
 import { FileManager } from '../src/index.js';
 import type { PeakRss } from './memory.js';
-
-function statusField(field: 'VmHWM' | 'VmRSS'): number | undefined {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(
-      readFileSync('/proc/self/status', 'utf8'),
-    );
-    return match?.[1] === undefined ? undefined : Number(match[1]) * 1024;
-  } catch {
-    return undefined;
-  }
-}
 
 async function main(): Promise<void> {
   const [operation, folder, name] = process.argv.slice(2);
@@ -53,19 +43,13 @@ async function main(): Promise<void> {
   const run = operations[operation];
   if (run === undefined) throw new Error(`unknown operation ${operation}`);
 
-  const beforeBytes = statusField('VmRSS') ?? process.memoryUsage.rss();
+  const beforeBytes = currentRss();
   const start = performance.now();
   await run();
   const ms = performance.now() - start;
-  const hwm = statusField('VmHWM');
+  const { peakBytes, method } = peakRss();
   await rm(target, { force: true });
-  const report: PeakRss = {
-    operation,
-    peakBytes: hwm ?? process.resourceUsage().maxRSS * 1024,
-    beforeBytes,
-    method: hwm === undefined ? 'getrusage' : 'VmHWM',
-    ms,
-  };
+  const report: PeakRss = { operation, peakBytes, beforeBytes, method, ms };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
