@@ -141,6 +141,7 @@ const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
 function keyText(value: unknown, typeKey: string): string {
   if (INTEGER_KEYS.has(typeKey)) {
     if (typeof value === 'bigint') return value.toString();
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
     if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value).toString();
     if (typeof value === 'string' && INTEGER_TEXT.test(value))
       return BigInt(value.trim()).toString();
