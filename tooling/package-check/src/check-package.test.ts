@@ -24,6 +24,13 @@ describe('checkPackage', () => {
     expect(result.report).toMatch(/types/);
   });
 
+  it('leaves peer dependencies (and their sub-paths) out of the measured bundle', async () => {
+    // The peer is installed nowhere: bundling it would fail to resolve.
+    const result = await checkPackage(fixture('with-peer'));
+    expect(result.report).toContain('size budget passed');
+    expect(result.sizes[0]?.bytes).toBeLessThan(300);
+  });
+
   it('reports a budget that is exceeded', async () => {
     const result = await checkPackage(fixture('over-budget'));
     expect(result.ok).toBe(false);

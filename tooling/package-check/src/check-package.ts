@@ -19,6 +19,7 @@ export interface PackageCheckResult {
 export async function checkPackage(packageDir: string): Promise<PackageCheckResult> {
   const manifest = JSON.parse(await readFile(path.join(packageDir, 'package.json'), 'utf8')) as {
     name: string;
+    peerDependencies?: Record<string, string>;
   };
   const budget = await readSizeBudget(packageDir);
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'x-package-check-'));
@@ -38,6 +39,7 @@ export async function checkPackage(packageDir: string): Promise<PackageCheckResu
         dependenciesDir: path.join(packageDir, 'node_modules'),
         workDir,
         name,
+        peers: Object.keys(manifest.peerDependencies ?? {}),
       });
       sizes.push({ name, bytes, gzipBytes, limit, ok: bytes <= limit });
     }

@@ -38,7 +38,8 @@ export async function readSizeBudget(packageDir: string): Promise<SizeBudget> {
 /**
  * Bundles `import { name } from '<package>'` against the extracted tarball the way an application
  * would: esbuild, minified, node platform, dependencies included (resolved from the package's own
- * node_modules), Node built-ins excluded. What is left is what tree-shaking really keeps.
+ * node_modules), Node built-ins and peer dependencies excluded (the application brings those,
+ * whatever it imports from this package). What is left is what tree-shaking really keeps.
  */
 export async function measureImport(options: {
   readonly packageName: string;
@@ -46,6 +47,8 @@ export async function measureImport(options: {
   readonly dependenciesDir: string;
   readonly workDir: string;
   readonly name: string;
+  /** Peer dependency names, left out of the bundle. */
+  readonly peers?: readonly string[];
 }): Promise<{ bytes: number; gzipBytes: number }> {
   const scopeDir = path.join(options.workDir, 'node_modules', path.dirname(options.packageName));
   const linked = path.join(options.workDir, 'node_modules', options.packageName);
@@ -65,6 +68,7 @@ export async function measureImport(options: {
     write: false,
     logLevel: 'silent',
     nodePaths: [options.dependenciesDir],
+    external: (options.peers ?? []).flatMap((peer) => [peer, `${peer}/*`]),
   });
   const output = result.outputFiles[0]?.contents ?? new Uint8Array();
   return { bytes: output.byteLength, gzipBytes: gzipSync(output).byteLength };
