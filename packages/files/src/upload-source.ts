@@ -19,8 +19,10 @@ export type UploadSource =
 export function chunksOf(source: UploadSource, chunkSize: number): AsyncIterable<Uint8Array> {
   if (source instanceof Blob)
     return toBytes(source.stream() as unknown as AsyncIterable<Uint8Array>);
-  if (isObject(source) && Symbol.asyncIterator in source)
+  if (isObject(source) && Symbol.asyncIterator in source) {
+    if (isEmitter(source)) return fromEmitter(source as AsyncIterable<Uint8Array> & Emitter);
     return toBytes(source as AsyncIterable<Uint8Array>);
+  }
   if (isObject(source) && typeof (source as { getReader?: unknown }).getReader === 'function') {
     return readStream(source as unknown as ReadableStream<Uint8Array>);
   }
@@ -34,6 +36,38 @@ export function chunksOf(source: UploadSource, chunkSize: number): AsyncIterable
     'INVALID_INPUT',
     'upload takes an async iterable of bytes, a web ReadableStream, a Node Readable, a Blob, or an object with read(size).',
   );
+}
+
+interface Emitter {
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+  off(event: 'error', listener: (error: unknown) => void): unknown;
+}
+
+function isEmitter(value: object): value is Emitter {
+  const candidate = value as { on?: unknown; off?: unknown };
+  return typeof candidate.on === 'function' && typeof candidate.off === 'function';
+}
+
+/**
+ * A Node Readable (any EventEmitter that iterates) may fail before the upload starts reading
+ * it: the target's folder and temp file come first. An 'error' event with no listener would
+ * crash the process, so one is attached at once; the error it catches is the upload's error.
+ */
+function fromEmitter(source: AsyncIterable<Uint8Array> & Emitter): AsyncIterable<Uint8Array> {
+  const failures: unknown[] = [];
+  const record = (error: unknown) => {
+    failures.push(error);
+  };
+  source.on('error', record);
+  return (async function* () {
+    try {
+      if (failures.length > 0) throw failures[0];
+      yield* toBytes(source);
+      if (failures.length > 0) throw failures[0];
+    } finally {
+      source.off('error', record);
+    }
+  })();
 }
 
 function isObject(value: unknown): value is object {

@@ -161,8 +161,12 @@ describe('upload', () => {
   });
 
   describe('a source that fails midway', () => {
+    /**
+     * Uploads `source` (made by `make`, after the folders are ready, so that it cannot fail
+     * before the upload holds it) and checks that it failed with `cause` and stored nothing.
+     */
     async function expectNothingStored(
-      source: UploadSource,
+      make: UploadSource | (() => { source: UploadSource; started: () => void }),
       cause: Error,
       existing: boolean,
     ): Promise<void> {
@@ -170,9 +174,12 @@ describe('upload', () => {
       const files = managerAt(root);
       await files.mkdir('in');
       if (existing) await files.write('in/target.bin', 'the old content');
+      const made = typeof make === 'function' ? make() : { source: make, started: () => {} };
       let error: unknown;
       try {
-        await files.upload(source, 'in/target.bin');
+        const upload = files.upload(made.source, 'in/target.bin');
+        made.started();
+        await upload;
       } catch (caught) {
         error = caught;
       }
@@ -201,11 +208,31 @@ describe('upload', () => {
 
       it(`a Readable destroyed with an error: rejects, ${where}, no temp`, async () => {
         const boom = new Error('connection reset');
-        const stream = new Readable({ read() {} });
-        stream.push(randomContent(MiB + 1));
-        stream.push(randomContent(100));
-        setTimeout(() => stream.destroy(boom), 20);
-        await expectNothingStored(stream, boom, existing);
+        await expectNothingStored(
+          () => {
+            const stream = new Readable({ read() {} });
+            stream.push(randomContent(MiB + 1));
+            stream.push(randomContent(100));
+            // Once the upload holds the stream: earlier, nobody would listen to its error.
+            return { source: stream, started: () => setTimeout(() => stream.destroy(boom), 20) };
+          },
+          boom,
+          existing,
+        );
+      });
+
+      it(`a Readable that fails before the upload reads it: rejects with its error, ${where}, no crash`, async () => {
+        // The error is emitted on the next tick, while the upload still prepares the temp file
+        // and reads nothing: without a listener of the upload's own it would be uncaught.
+        const boom = new Error('client went away');
+        await expectNothingStored(
+          () => {
+            const stream = new Readable({ read() {} });
+            return { source: stream, started: () => stream.destroy(boom) };
+          },
+          boom,
+          existing,
+        );
       });
 
       it(`a web ReadableStream that errors: rejects, ${where}, no temp`, async () => {
