@@ -284,7 +284,13 @@ async function timeDeletions(w: DeleteWorld): Promise<void> {
       );
     }
   }
-  const folder = path.join(findWorkspaceRoot(import.meta.dirname), 'benchmarks', 'results');
+  // A quick (smoke) run writes beside the harness's quick results, away from the report.
+  const folder = path.join(
+    findWorkspaceRoot(import.meta.dirname),
+    'benchmarks',
+    'results',
+    quick ? 'quick' : '',
+  );
   await mkdir(folder, { recursive: true });
   const report = {
     package: '@x/cache',

@@ -166,7 +166,13 @@ async function timeDeletions(table: BenchTable, script: string): Promise<void> {
       `    ${f.variant.padEnd(48)} ${`${(f.medianMs / 1000).toFixed(3)} s`.padStart(9)} ${`${Math.round(f.rowsPerSecond).toLocaleString('en-US')} rows/s`.padStart(17)}  ×${f.ratioToBare.toFixed(2)}  peak RSS ${megabytes(f.medianPeakRssBytes)} (max ${megabytes(f.maxPeakRssBytes)}; ${megabytes(f.medianRssBeforeBytes)} before)`,
     );
   }
-  const folder = path.join(findWorkspaceRoot(packageDir), 'benchmarks', 'results');
+  // A quick (smoke) run writes beside the harness's quick results, away from the report.
+  const folder = path.join(
+    findWorkspaceRoot(packageDir),
+    'benchmarks',
+    'results',
+    quick ? 'quick' : '',
+  );
   await mkdir(folder, { recursive: true });
   const report = {
     package: '@x/entity',

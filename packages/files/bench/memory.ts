@@ -73,7 +73,13 @@ async function measure(operation: string, folder: string, name: string): Promise
 }
 
 async function writeReport(): Promise<void> {
-  const folder = path.join(findWorkspaceRoot(packageDir), 'benchmarks', 'results');
+  // A quick (smoke) run writes beside the harness's quick results, away from the report.
+  const folder = path.join(
+    findWorkspaceRoot(packageDir),
+    'benchmarks',
+    'results',
+    quick ? 'quick' : '',
+  );
   await mkdir(folder, { recursive: true });
   const report = {
     package: '@x/files',

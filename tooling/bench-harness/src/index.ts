@@ -1,6 +1,23 @@
 export { defineSuite } from './define-suite.js';
 export { fullOptions, measureSuite, quickOptions } from './measure.js';
 export {
+  type BenchTarget,
+  type BenchTargets,
+  checkTargets,
+  type ExtraResults,
+  formatRatio,
+  formatTime,
+  type Report,
+  type ReportInput,
+  readReportInput,
+  renderChart,
+  renderReport,
+  shortName,
+  type TargetVerdict,
+  type WriteReportOptions,
+  writeReport,
+} from './report.js';
+export {
   findWorkspaceRoot,
   machineInfo,
   type RunOptions,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { fullOptions, measureSuite, quickOptions } from './measure.js';
+import { writeReport } from './report.js';
 import type { BenchSuite, MeasureOptions, PackageResults, SuiteResult } from './types.js';
 
 export interface RunOptions {
@@ -14,8 +15,16 @@ export interface RunOptions {
   readonly quick?: boolean;
   /** Overrides of the measuring durations (tests use tiny ones). */
   readonly measure?: MeasureOptions;
-  /** Where `<package>.json` is written; default `<workspace root>/benchmarks/results`. */
+  /**
+   * Where `<package>.json` is written; default `<workspace root>/benchmarks/results`, or
+   * `<workspace root>/benchmarks/results/quick` for a quick run.
+   */
   readonly resultsDir?: string;
+  /**
+   * Regenerate `benchmarks/README.md` and its charts after a full run; default: true when
+   * `resultsDir` is not given. A quick run never does.
+   */
+  readonly report?: boolean;
   /** Receives progress lines; default: stdout. */
   readonly log?: (line: string) => void;
 }
@@ -124,11 +133,16 @@ export async function runPackageBenchmarks(options: RunOptions): Promise<Package
     options: measure,
     suites,
   };
+  const root = findWorkspaceRoot(options.packageDir);
   const resultsDir =
-    options.resultsDir ?? path.join(findWorkspaceRoot(options.packageDir), 'benchmarks', 'results');
+    options.resultsDir ?? path.join(root, 'benchmarks', 'results', ...(quick ? ['quick'] : []));
   await mkdir(resultsDir, { recursive: true });
   const target = path.join(resultsDir, resultsFileName(manifest.name));
   await writeFile(target, `${JSON.stringify(results, null, 2)}\n`);
   log(`wrote ${path.relative(process.cwd(), target) || target}`);
+  if (!quick && (options.report ?? options.resultsDir === undefined)) {
+    const { written } = await writeReport({ root });
+    for (const file of written) log(`wrote ${path.relative(process.cwd(), file) || file}`);
+  }
   return results;
 }
