@@ -101,15 +101,12 @@ function buildInfo(model: ModelStatic<Model>, sequelize: Sequelize): ModelInfo {
     const field = generator.quoteIdentifier(definition.field ?? name);
     attributes.set(name, { name, column: `${table}.${field}`, field, typeKey, definition });
   }
-  const options = model.options as { paranoid?: boolean; deletedAt?: string | boolean };
-  let deletedAt: string | undefined;
-  if (options.paranoid === true) {
-    const timestamps = (model as unknown as { _timestampAttributes?: { deletedAt?: string } })
-      ._timestampAttributes;
-    deletedAt =
-      timestamps?.deletedAt ??
-      (typeof options.deletedAt === 'string' ? options.deletedAt : 'deletedAt');
-  }
+  // Sequelize soft-deletes only with timestamps on; its own record of the attribute says so.
+  const deletedAt =
+    (model.options as { paranoid?: boolean }).paranoid === true
+      ? (model as unknown as { _timestampAttributes?: { deletedAt?: string } })._timestampAttributes
+          ?.deletedAt
+      : undefined;
   return {
     model,
     name: model.name,
