@@ -1,22 +1,4 @@
-// deleteAll(Model) is one SET of a new random generation stamp, whatever the number of entries
-// (entries under another stamp are misses and expire on their own). Target: flat, the time with
-// 100 000 entries in Redis about the time with 1 000 (ratio ≈ 1).
-//
-// The second suite shows what the alternatives cost at the same two sizes, in a database that
-// also holds the entries of other models (101 000 keys), so a SCAN walks a realistic keyspace:
-// - SCAN MATCH + UNLINK of the model's keys (what erase() does for a prefix): walks every key
-//   of the database, whatever the model's share of it;
-// - an index set per model (SADD on every write; SMEMBERS + UNLINK to delete): proportional to
-//   the model's entries, and every write pays one more command.
-// Both delete, so a second run finds nothing to delete, and the harness times each call whole:
-// a re-fill between samples would be timed with the deletion. So the setup times complete
-// deletions itself (process.hrtime, a re-fill between them, untimed), logs them and writes them
-// to benchmarks/results/cache-deletion.json. The harness then times the non-destructive half of
-// each alternative (the lookup: SCAN MATCH without UNLINK, SMEMBERS) next to deleteAll, which is
-// a lower bound of the alternative's cost.
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { type BenchSuite, defineSuite, findWorkspaceRoot, machineInfo } from '@x/bench-harness';
+import { type BenchSuite, defineSuite, writeExtraResults } from '@x/bench-harness';
 import { RESP_TYPES } from 'redis';
 import type { CacheManager } from '../src/index.js';
 import {
@@ -284,23 +266,16 @@ async function timeDeletions(w: DeleteWorld): Promise<void> {
       );
     }
   }
-  // A quick (smoke) run writes beside the harness's quick results, away from the report.
-  const folder = path.join(
-    findWorkspaceRoot(import.meta.dirname),
-    'benchmarks',
-    'results',
-    quick ? 'quick' : '',
-  );
-  await mkdir(folder, { recursive: true });
-  const report = {
-    package: '@x/cache',
-    date: new Date().toISOString(),
+  await writeExtraResults({
+    packageDir: import.meta.dirname,
+    packageName: '@x/cache',
+    fileName: 'cache-deletion.json',
     quick,
-    machine: machineInfo(),
-    note: `Complete deletions of one model's entries, timed once each with process.hrtime in the setup of bench/delete-all.bench.ts (they are destructive: the keys are written back between repetitions, untimed). The database also holds ${label(SMALL + LARGE)} entries of other models. deleteAll itself is in cache.json.`,
-    deletions,
-  };
-  await writeFile(path.join(folder, 'cache-deletion.json'), `${JSON.stringify(report, null, 2)}\n`);
+    fields: {
+      note: `Complete deletions of one model's entries, timed once each with process.hrtime in the setup of bench/delete-all.bench.ts (they are destructive: the keys are written back between repetitions, untimed). The database also holds ${label(SMALL + LARGE)} entries of other models. deleteAll itself is in cache.json.`,
+      deletions,
+    },
+  });
 }
 
 const GENERATION = 'deleteAll (SET of a new generation)';

@@ -20,17 +20,11 @@
 // in a transaction that is rolled back (em.begin() … em.rollback() around deleteAll, and the bare
 // DELETE in a Sequelize transaction), which shows the cost of batching without the commits.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import {
-  type BenchSuite,
-  defineSuite,
-  findWorkspaceRoot,
-  machineInfo,
-  median,
-} from '@x/bench-harness';
+import { type BenchSuite, defineSuite, median, writeExtraResults } from '@x/bench-harness';
 import { serviceUrls } from '@x/test-services';
 import { QueryTypes } from 'sequelize';
 import { EntityManager } from '../src/index.js';
@@ -166,30 +160,20 @@ async function timeDeletions(table: BenchTable, script: string): Promise<void> {
       `    ${f.variant.padEnd(48)} ${`${(f.medianMs / 1000).toFixed(3)} s`.padStart(9)} ${`${Math.round(f.rowsPerSecond).toLocaleString('en-US')} rows/s`.padStart(17)}  ×${f.ratioToBare.toFixed(2)}  peak RSS ${megabytes(f.medianPeakRssBytes)} (max ${megabytes(f.maxPeakRssBytes)}; ${megabytes(f.medianRssBeforeBytes)} before)`,
     );
   }
-  // A quick (smoke) run writes beside the harness's quick results, away from the report.
-  const folder = path.join(
-    findWorkspaceRoot(packageDir),
-    'benchmarks',
-    'results',
-    quick ? 'quick' : '',
-  );
-  await mkdir(folder, { recursive: true });
-  const report = {
-    package: '@x/entity',
-    date: new Date().toISOString(),
+  await writeExtraResults({
+    packageDir,
+    packageName: '@x/entity',
+    fileName: 'entity-deletion.json',
     quick,
-    machine: machineInfo(),
-    note: `Complete deletions of the ${label(DELETED)} oldest rows (createdAt < cutoff, indexed) of a ${label(ROWS)}-row, 12-column PostgreSQL table, run by the setup of bench/delete-all.bench.ts: each run is a fresh plain-Node child process (bench/delete-child.ts) that connects, then deletes; the table is re-filled and vacuumed before every run, untimed. ms is the deletion alone, timed in the child with performance.now(); peak RSS is the child's kernel high-water mark (startup included); "idle" connects and deletes nothing. The in-process suite of the same file is in entity.json.`,
-    rowsDeleted: DELETED,
-    rowsInTable: ROWS,
-    repetitions: REPETITIONS,
-    idle,
-    variants: figures,
-  };
-  await writeFile(
-    path.join(folder, 'entity-deletion.json'),
-    `${JSON.stringify(report, null, 2)}\n`,
-  );
+    fields: {
+      note: `Complete deletions of the ${label(DELETED)} oldest rows (createdAt < cutoff, indexed) of a ${label(ROWS)}-row, 12-column PostgreSQL table, run by the setup of bench/delete-all.bench.ts: each run is a fresh plain-Node child process (bench/delete-child.ts) that connects, then deletes; the table is re-filled and vacuumed before every run, untimed. ms is the deletion alone, timed in the child with performance.now(); peak RSS is the child's kernel high-water mark (startup included); "idle" connects and deletes nothing. The in-process suite of the same file is in entity.json.`,
+      rowsDeleted: DELETED,
+      rowsInTable: ROWS,
+      repetitions: REPETITIONS,
+      idle,
+      variants: figures,
+    },
+  });
 }
 
 /** The table, and the child script built (in a scratch folder) while the table loads. */

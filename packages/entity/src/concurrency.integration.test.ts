@@ -18,6 +18,18 @@ class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttributes<Tick
   declare status: string;
 }
 
+/** Binds Ticket to `sequelize` and creates its table afresh. */
+async function defineTickets(sequelize: Sequelize): Promise<void> {
+  Ticket.init(
+    {
+      id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+      status: { type: DataTypes.STRING, allowNull: false },
+    },
+    { sequelize, tableName: 'tickets', timestamps: false },
+  );
+  await Ticket.sync({ force: true });
+}
+
 describe.each(['postgres', 'mariadb'] as const)('concurrent calls on %s', (dialect) => {
   const database = useTestDatabase(dialect, `entity-concurrency-${dialect}`);
   let sequelize: Sequelize;
@@ -35,14 +47,7 @@ describe.each(['postgres', 'mariadb'] as const)('concurrent calls on %s', (diale
   beforeAll(async () => {
     sequelize = new Sequelize(database.url, { logging: false });
     observer = new Sequelize(database.url, { logging: false });
-    Ticket.init(
-      {
-        id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
-        status: { type: DataTypes.STRING, allowNull: false },
-      },
-      { sequelize, tableName: 'tickets', timestamps: false },
-    );
-    await Ticket.sync({ force: true });
+    await defineTickets(sequelize);
   });
 
   afterAll(async () => {
@@ -98,14 +103,7 @@ describe('deleteAll and rows another transaction changes (postgres)', () => {
   beforeAll(async () => {
     sequelize = new Sequelize(database.url, { logging: false });
     other = new Sequelize(database.url, { logging: false });
-    Ticket.init(
-      {
-        id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
-        status: { type: DataTypes.STRING, allowNull: false },
-      },
-      { sequelize, tableName: 'tickets', timestamps: false },
-    );
-    await Ticket.sync({ force: true });
+    await defineTickets(sequelize);
   });
 
   afterAll(async () => {

@@ -7,10 +7,9 @@
 // are transpiled to JavaScript once per run (build-plain.ts). Under tsx the same child would
 // start at about 80 MB instead of 48 MB: the loader's own memory, not the package's.
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { findWorkspaceRoot, machineInfo } from '@x/bench-harness';
+import { writeExtraResults } from '@x/bench-harness';
 import type { PeakRssMethod } from '@x/bench-harness/peak-rss';
 import {
   makeScratchFolder,
@@ -73,24 +72,17 @@ async function measure(operation: string, folder: string, name: string): Promise
 }
 
 async function writeReport(): Promise<void> {
-  // A quick (smoke) run writes beside the harness's quick results, away from the report.
-  const folder = path.join(
-    findWorkspaceRoot(packageDir),
-    'benchmarks',
-    'results',
-    quick ? 'quick' : '',
-  );
-  await mkdir(folder, { recursive: true });
-  const report = {
-    package: '@x/files',
-    date: new Date().toISOString(),
+  await writeExtraResults({
+    packageDir,
+    packageName: '@x/files',
+    fileName: 'files-memory.json',
     quick,
-    machine: machineInfo(),
-    limitBytes: RSS_LIMIT_BYTES,
-    note: 'Peak RSS (kernel high-water mark) of a fresh plain-Node process running one operation of bench/peak-rss.ts on a file of fileBytes; "idle" loads the same modules and runs nothing.',
-    checks,
-  };
-  await writeFile(path.join(folder, 'files-memory.json'), `${JSON.stringify(report, null, 2)}\n`);
+    fields: {
+      limitBytes: RSS_LIMIT_BYTES,
+      note: 'Peak RSS (kernel high-water mark) of a fresh plain-Node process running one operation of bench/peak-rss.ts on a file of fileBytes; "idle" loads the same modules and runs nothing.',
+      checks,
+    },
+  });
 }
 
 /**

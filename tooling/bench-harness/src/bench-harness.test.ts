@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { defineSuite } from './define-suite.js';
 import { measureSuite } from './measure.js';
-import { resultsFileName, runPackageBenchmarks } from './run-package.js';
+import { resultsFileName, runPackageBenchmarks, writeExtraResults } from './run-package.js';
 import { median } from './statistics.js';
 import type { PackageResults } from './types.js';
 
@@ -120,5 +120,39 @@ describe('runPackageBenchmarks', () => {
   it('names the results file after the package without its scope', () => {
     expect(resultsFileName('@x/crypto')).toBe('crypto.json');
     expect(resultsFileName('plain')).toBe('plain.json');
+  });
+});
+
+describe('writeExtraResults', () => {
+  it('writes beside the harness results with the same header, and under quick/ for a smoke run', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'x-bench-extra-'));
+    try {
+      await writeFile(path.join(root, 'pnpm-workspace.yaml'), 'packages: []\n');
+      const packageDir = path.join(root, 'packages', 'demo');
+      await mkdir(packageDir, { recursive: true });
+      for (const quick of [false, true]) {
+        const written = await writeExtraResults({
+          packageDir,
+          packageName: '@x/demo',
+          fileName: 'demo-memory.json',
+          quick,
+          fields: { note: 'n', checks: [1] },
+        });
+        const folder = path.join(root, 'benchmarks', 'results', ...(quick ? ['quick'] : []));
+        expect(written).toBe(path.join(folder, 'demo-memory.json'));
+        const results = JSON.parse(await readFile(written, 'utf8')) as Record<string, unknown>;
+        expect(Object.keys(results)).toEqual([
+          'package',
+          'date',
+          'quick',
+          'machine',
+          'note',
+          'checks',
+        ]);
+        expect(results).toMatchObject({ package: '@x/demo', quick, note: 'n', checks: [1] });
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

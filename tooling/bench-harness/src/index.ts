@@ -22,7 +22,9 @@ export {
   machineInfo,
   type RunOptions,
   resultsFileName,
+  resultsFolder,
   runPackageBenchmarks,
+  writeExtraResults,
 } from './run-package.js';
 export { median } from './statistics.js';
 export type {

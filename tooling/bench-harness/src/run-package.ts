@@ -134,8 +134,7 @@ export async function runPackageBenchmarks(options: RunOptions): Promise<Package
     suites,
   };
   const root = findWorkspaceRoot(options.packageDir);
-  const resultsDir =
-    options.resultsDir ?? path.join(root, 'benchmarks', 'results', ...(quick ? ['quick'] : []));
+  const resultsDir = options.resultsDir ?? resultsFolder(root, quick);
   await mkdir(resultsDir, { recursive: true });
   const target = path.join(resultsDir, resultsFileName(manifest.name));
   await writeFile(target, `${JSON.stringify(results, null, 2)}\n`);
@@ -145,4 +144,35 @@ export async function runPackageBenchmarks(options: RunOptions): Promise<Package
     for (const file of written) log(`wrote ${path.relative(process.cwd(), file) || file}`);
   }
   return results;
+}
+
+/** Where results go: `<root>/benchmarks/results`, or its `quick/` folder for a smoke run. */
+export function resultsFolder(root: string, quick: boolean): string {
+  return path.join(root, 'benchmarks', 'results', ...(quick ? ['quick'] : []));
+}
+
+/**
+ * Writes a results file of a package's own (complete destructive runs, peak-RSS checks) beside
+ * x-bench's, in the same folder and with the same header (package, date, quick, machine), so
+ * that a smoke run never replaces what the report shows. Returns the path written.
+ */
+export async function writeExtraResults(options: {
+  readonly packageDir: string;
+  readonly packageName: string;
+  readonly fileName: string;
+  readonly quick: boolean;
+  readonly fields: Readonly<Record<string, unknown>>;
+}): Promise<string> {
+  const folder = resultsFolder(findWorkspaceRoot(options.packageDir), options.quick);
+  await mkdir(folder, { recursive: true });
+  const results = {
+    package: options.packageName,
+    date: new Date().toISOString(),
+    quick: options.quick,
+    machine: machineInfo(),
+    ...options.fields,
+  };
+  const target = path.join(folder, options.fileName);
+  await writeFile(target, `${JSON.stringify(results, null, 2)}\n`);
+  return target;
 }
