@@ -1,0 +1,242 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { createTestDatabase, serviceUrls, type TestDatabase } from '@x/test-services';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../src/terminal.js';
+import { type DemoRun, MASTER_KEY, runDemo } from './run-demo.js';
+import {
+  DELETED,
+  type DocumentRow,
+  expectVaultState,
+  listFiles,
+  readSamples,
+} from './vault-state.js';
+
+const samples = await readSamples();
+const importedBytes = samples.reduce((sum, sample) => sum + sample.size, 0);
+const deletedBytes = samples.find((sample) => sample.name === DELETED)?.size ?? 0;
+
+/** What every successful run prints, whichever services it used. */
+function expectSuccessfulOutput(run: DemoRun): void {
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  expect(run.stdout).toContain('document-vault: 9 documents of 3 owners');
+  expect(run.stdout).toMatch(/^ {2}key {7}X_MASTER_KEY \(key id [0-9a-f]{8}\)$/m);
+  // The progress, one line per document in order (the output is not a terminal here).
+  const progress = run.stdout.split('\n').filter((line) => /^ {2}\d\/9 {2}/.test(line));
+  expect(progress).toEqual(samples.map((s, index) => `  ${index + 1}/9  ${s.owner}/${s.name}`));
+  expect(run.stdout).toContain(
+    '  27 reads: 18 hits, 9 misses (9 loads from the database); hit rate 66.7 %',
+  );
+  expect(run.stdout).toContain('3. Documents of " ADA@EXAMPLE.COM ", by blind index');
+  expect(run.stdout).toMatch(/^ {2}floor-plan\.svg +611 B {2}ada@example\.com$/m);
+  expect(run.stdout).toContain(`4. Delete ${DELETED}`);
+  // The summary: one row per step, with its counts and a time.
+  const summary = run.stdout.slice(run.stdout.indexOf('\nSummary\n'));
+  const time = String.raw`\d+(\.\d+)? (ms|s)`;
+  for (const [step, items, bytes] of [
+    ['connect', '-', '-'],
+    ['import \\(file \\+ row\\)', '9', formatBytes(importedBytes)],
+    ['read back \\(3× each\\)', '27', '-'],
+    ['owner lookup \\(blind index\\)', '3', '-'],
+    ['delete one \\(row, cache, file\\)', '1', formatBytes(deletedBytes)],
+    ['total', '', ''],
+  ]) {
+    expect(summary).toMatch(new RegExp(`^ {2}${step} +${items} +${bytes} +${time}$`, 'm'));
+  }
+  expect(summary).toContain(
+    `  documents   9 imported (${formatBytes(importedBytes)}), 1 deleted, 8 in the vault (${formatBytes(importedBytes - deletedBytes)})`,
+  );
+  expect(summary).toContain('  cache       hit rate 66.7 % (18 hits, 9 misses)');
+}
+
+describe('with no services configured: embedded PostgreSQL and an in-memory cache', () => {
+  let vaultDir: string;
+  let first: DemoRun;
+
+  beforeAll(async () => {
+    vaultDir = await mkdtemp(path.join(tmpdir(), 'vault-embedded-'));
+    first = await runDemo({ VAULT_DIR: vaultDir, X_MASTER_KEY: MASTER_KEY });
+  });
+  afterAll(async () => {
+    await rm(vaultDir, { recursive: true, force: true });
+  });
+
+  async function embeddedRows(): Promise<DocumentRow[]> {
+    const database = await PGlite.create(path.join(vaultDir, 'pgdata'));
+    try {
+      return (await database.query<DocumentRow>('SELECT * FROM vault_documents')).rows;
+    } finally {
+      await database.close();
+    }
+  }
+
+  it('prints the progress, the lookup and the summary', () => {
+    expectSuccessfulOutput(first);
+    expect(first.stdout).toMatch(
+      /^ {2}database {2}PostgreSQL \d+\.\d+, embedded \(PGlite, kept in .+; DATABASE_URL not set\)$/m,
+    );
+    expect(first.stdout).toContain('  cache     MemoryStore in this process (REDIS_URL not set)');
+    expect(first.stdout).not.toContain('Removed');
+  });
+
+  it('leaves each remaining document in the database and on disk, and nothing of the deleted one', async () => {
+    await expectVaultState(await embeddedRows(), path.join(vaultDir, 'files'));
+  });
+
+  it('starts a second run from a clean slate: the same state, no leftovers', async () => {
+    const second = await runDemo({ VAULT_DIR: vaultDir, X_MASTER_KEY: MASTER_KEY });
+    expectSuccessfulOutput(second);
+    expect(second.stdout).toContain('Removed 8 documents an earlier run left.');
+    await expectVaultState(await embeddedRows(), path.join(vaultDir, 'files'));
+  });
+});
+
+describe('with DATABASE_URL and REDIS_URL', () => {
+  const redisUrl = serviceUrls().redis;
+  let database: TestDatabase;
+  let vaultDir: string;
+  let prefix: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres', 'vault');
+    vaultDir = await mkdtemp(path.join(tmpdir(), 'vault-services-'));
+    prefix = `vault-test-${process.pid}-${Date.now()}`;
+  });
+  afterAll(async () => {
+    await database?.drop();
+    await rm(vaultDir, { recursive: true, force: true });
+    await withRedis(async (redis) => {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(keys);
+    });
+  });
+
+  function servicesEnv(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      X_CACHE_PREFIX: prefix,
+      X_MASTER_KEY: MASTER_KEY,
+      ...extra,
+    };
+  }
+
+  async function withRedis<T>(
+    work: (redis: ReturnType<typeof createClient>) => Promise<T>,
+  ): Promise<T> {
+    const redis = createClient({ url: redisUrl });
+    redis.on('error', () => {});
+    await redis.connect();
+    try {
+      return await work(redis);
+    } finally {
+      await redis.close();
+    }
+  }
+
+  async function serverRows(): Promise<DocumentRow[]> {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const table = await client.query<{ name: string | null }>(
+        "SELECT to_regclass('vault_documents')::text AS name",
+      );
+      if (table.rows[0]?.name === null) return [];
+      return (await client.query<DocumentRow>('SELECT * FROM vault_documents')).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('runs on the servers, leaves their state consistent, and caches only what exists', async () => {
+    const run = await runDemo(servicesEnv({ VAULT_DIR: vaultDir }));
+    expectSuccessfulOutput(run);
+    expect(run.stdout).toMatch(/^ {2}database {2}PostgreSQL \d+\.\d+ at postgres:\/\/.+$/m);
+    expect(run.stdout).toMatch(/^ {2}cache {5}Redis \d+\.\d+\.\d+ at redis:\/\/.+$/m);
+
+    const rows = await serverRows();
+    await expectVaultState(rows, path.join(vaultDir, 'files'));
+    // Every document read stayed cached but the deleted one; plus the model's generation stamp.
+    const cached = await withRedis((redis) => redis.keys(`${prefix}:e:*`));
+    expect(cached.map((key) => key.slice(key.lastIndexOf(':') + 1)).sort()).toEqual(
+      rows.map((row) => row.id).sort(),
+    );
+  });
+
+  it('rolls the whole import back when one document fails: no row, no file', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'vault-samples-'));
+    const storage = await mkdtemp(path.join(tmpdir(), 'vault-storage-'));
+    try {
+      await mkdir(path.join(folder, 'zoe@example.com'));
+      await writeFile(path.join(folder, 'zoe@example.com', 'a-note.txt'), 'fine\n');
+      await writeFile(
+        path.join(folder, 'zoe@example.com', 'b-huge.bin'),
+        Buffer.alloc(10 * 2 ** 20 + 1),
+      );
+      const run = await runDemo(servicesEnv({ VAULT_DIR: storage }), [folder]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('document-vault failed: TOO_LARGE: upload documents/');
+      expect(await serverRows()).toEqual([]);
+      expect(await listFiles(path.join(storage, 'files'))).toEqual([]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+      await rm(storage, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bad input is refused with what to fix, and exit code 1', () => {
+  it.each([
+    [
+      'an unreachable DATABASE_URL',
+      { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' },
+      'document-vault failed: Cannot reach PostgreSQL at postgres://postgres@127.0.0.1:1/test (connect ECONNREFUSED 127.0.0.1:1). Start it, or unset DATABASE_URL to use the embedded database.',
+    ],
+    [
+      'a DATABASE_URL of another database',
+      { DATABASE_URL: 'mysql://root:secret@127.0.0.1/test' },
+      'document-vault failed: DATABASE_URL must be a postgres:// URL, got mysql://root:***@127.0.0.1/test.',
+    ],
+    [
+      'an unreachable REDIS_URL',
+      { DATABASE_URL: serviceUrls().postgres, REDIS_URL: 'redis://127.0.0.1:1' },
+      'document-vault failed: Cannot reach Redis at redis://127.0.0.1:1 (connect ECONNREFUSED 127.0.0.1:1). Start it, or unset REDIS_URL to cache in memory.',
+    ],
+    [
+      'a master key that is not one',
+      { X_MASTER_KEY: 'not-a-key' },
+      'document-vault failed: INVALID_KEY: key is text but not hex digits',
+    ],
+  ])('%s', async (_, env, message) => {
+    const run = await runDemo(env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toMatch(/^\s+at /m); // a message to act on, not a stack
+  });
+
+  it('a folder without owner folders', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'vault-empty-'));
+    try {
+      const run = await runDemo({}, [folder]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`document-vault failed: No documents in ${folder}`);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('--help prints the usage and the variables', async () => {
+    const run = await runDemo({}, ['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^usage: document-vault \[samples folder\]/);
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'X_MASTER_KEY', 'VAULT_DIR']) {
+      expect(run.stdout).toContain(name);
+    }
+  });
+});
