@@ -17,7 +17,12 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'node_modules', '.bin');
-const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` };
+const env = {
+  ...process.env,
+  PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+  // The pinned versions are the point: no "update available" notices from npm or pnpm.
+  npm_config_update_notifier: 'false',
+};
 
 const tasks = {
   /** Only the installation (CI calls it before starting the services). */
