@@ -63,7 +63,10 @@ export function ownerEmailContext(id: string): string {
   return `${DOCUMENTS_TABLE}.owner_email:${id}`;
 }
 
-/** One spelling per address, so `Ada@Example.com ` and `ada@example.com` find the same rows. */
+/**
+ * One spelling per address, so `Ada@Example.com ` and `ada@example.com` find the same rows.
+ * NFC first: macOS hands out file and folder names decomposed (`e` + combining accent).
+ */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.normalize('NFC').trim().toLowerCase();
 }

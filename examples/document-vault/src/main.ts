@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XError } from '@x/config';
-import { SetupError } from './services.js';
+import { DemoError, describeError } from './demo-error.js';
 import { runVault } from './vault.js';
 
 const USAGE = `usage: document-vault [samples folder]
@@ -23,6 +23,14 @@ const [argument] = process.argv.slice(2);
 if (argument === '--help' || argument === '-h') {
   console.log(USAGE);
 } else {
+  // Ctrl-C (or a TERM) stops the demo between two steps, and it closes what it opened: the
+  // embedded database is written consistently and temporary documents are shredded.
+  const interrupt = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      interrupt.abort(new DemoError(`stopped by ${signal}; everything it opened is closed.`));
+    });
+  }
   try {
     await runVault({
       env: process.env,
@@ -31,14 +39,16 @@ if (argument === '--help' || argument === '-h') {
           ? path.resolve(argument)
           : fileURLToPath(new URL('../samples', import.meta.url)),
       out: process.stdout,
+      signal: interrupt.signal,
     });
   } catch (error) {
     // Errors the user fixes outside the code print their message, which says what to do;
     // anything else is a bug and keeps its stack.
-    if (XError.is(error)) console.error(`\ndocument-vault failed: ${error.code}: ${error.message}`);
-    else if (error instanceof SetupError)
-      console.error(`\ndocument-vault failed: ${error.message}`);
-    else console.error('\ndocument-vault failed:', error);
+    if (XError.is(error) || error instanceof DemoError) {
+      console.error(`\ndocument-vault failed: ${describeError(error)}`);
+    } else {
+      console.error('\ndocument-vault failed:', error);
+    }
     process.exitCode = 1;
   }
 }

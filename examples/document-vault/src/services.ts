@@ -3,11 +3,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { type CacheStore, MemoryStore, type RedisClientLike } from '@x/cache';
 import { createClient } from 'redis';
 import { QueryTypes, Sequelize } from 'sequelize';
-
-/** A problem the user fixes outside the code (a service down, a bad URL): the message says how. */
-export class SetupError extends Error {
-  override readonly name = 'SetupError';
-}
+import { DemoError } from './demo-error.js';
 
 export interface Database {
   readonly sequelize: Sequelize;
@@ -27,14 +23,14 @@ export async function openDatabase(
 ): Promise<Database> {
   if (url !== undefined) {
     if (!/^postgres(ql)?:\/\//.test(url)) {
-      throw new SetupError(`DATABASE_URL must be a postgres:// URL, got ${maskPassword(url)}.`);
+      throw new DemoError(`DATABASE_URL must be a postgres:// URL, got ${maskPassword(url)}.`);
     }
     const sequelize = new Sequelize(url, { logging: false });
     try {
       await sequelize.authenticate();
     } catch (error) {
       await sequelize.close();
-      throw new SetupError(
+      throw new DemoError(
         `Cannot reach PostgreSQL at ${maskPassword(url)} (${messageOf(error)}). ` +
           'Start it, or unset DATABASE_URL to use the embedded database.',
         { cause: error },
@@ -96,15 +92,24 @@ export async function openCache(url: string | undefined): Promise<CacheBackend> 
       close: async () => {},
     };
   }
-  // No reconnect loop at start: an unreachable server is an error the user should see now.
-  const client = createClient({ url, socket: { reconnectStrategy: false, connectTimeout: 5000 } });
+  // An unreachable server at start is an error to show now, not a reconnect loop; once
+  // connected, a dropped connection is retried (reads fail open meanwhile).
+  let connected = false;
+  const client = createClient({
+    url,
+    socket: {
+      connectTimeout: 5000,
+      reconnectStrategy: (retries) => (connected ? Math.min(50 * 2 ** retries, 2000) : false),
+    },
+  });
   // node-redis ends the process on an 'error' event nobody listens to; the cache reports
   // failures through its own onError, so this listener only keeps the process alive.
   client.on('error', () => {});
   try {
     await client.connect();
+    connected = true;
   } catch (error) {
-    throw new SetupError(
+    throw new DemoError(
       `Cannot reach Redis at ${maskPassword(url)} (${messageOf(error)}). ` +
         'Start it, or unset REDIS_URL to cache in memory.',
       { cause: error },

@@ -4,12 +4,13 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CacheManager } from '@x/cache';
-import { type Env, loadConfig } from '@x/config';
+import { type Env, loadConfig, XError } from '@x/config';
 import { EncryptionManager } from '@x/crypto';
 import { EntityManager } from '@x/entity';
 import { FileManager } from '@x/files';
+import { DemoError, describeError, settleEach } from './demo-error.js';
 import { Document, defineDocument, normalizeEmail, ownerEmailContext } from './document.js';
-import { openCache, openDatabase, SetupError } from './services.js';
+import { openCache, openDatabase } from './services.js';
 import {
   formatBytes,
   formatDuration,
@@ -21,8 +22,10 @@ import {
 
 /** Each document is read this many times, as a page would be opened by several requests. */
 export const READS_PER_DOCUMENT = 3;
-/** No sample document may be larger than this; `upload` stops (and keeps nothing) past it. */
+/** No document may be larger than this; `upload` stops past it and keeps nothing. */
 const MAX_DOCUMENT_BYTES = 10 * 2 ** 20;
+/** Where stored files go, under the storage root. */
+const DOCUMENTS_FOLDER = 'documents';
 
 export interface VaultOptions {
   /** DATABASE_URL, REDIS_URL, X_MASTER_KEY, VAULT_DIR and the X_* settings of @x/config. */
@@ -30,6 +33,8 @@ export interface VaultOptions {
   /** A folder with one subfolder per owner, named by the owner's email. */
   readonly samples: string;
   readonly out: Output;
+  /** Aborting stops the demo between two steps; what it opened is closed again. */
+  readonly signal?: AbortSignal;
 }
 
 export interface StepTiming {
@@ -45,7 +50,12 @@ export interface VaultSummary {
   readonly deleted: { readonly id: string; readonly name: string; readonly path: string };
   readonly remaining: number;
   readonly remainingBytes: number;
-  readonly cache: { readonly hits: number; readonly misses: number; readonly loads: number };
+  readonly cache: {
+    readonly hits: number;
+    readonly misses: number;
+    readonly loads: number;
+    readonly errors: number;
+  };
   readonly services: { readonly database: string; readonly cache: string; readonly files: string };
   readonly steps: readonly StepTiming[];
 }
@@ -53,9 +63,9 @@ export interface VaultSummary {
 /**
  * The whole demo, top to bottom: connect, import, read back through the cache, find an
  * owner's documents by email, delete one, print the summary. Every service it opens is
- * closed again, whether it succeeds or fails.
+ * closed again, whether it succeeds, fails or is aborted.
  */
-export async function runVault({ env, samples, out }: VaultOptions): Promise<VaultSummary> {
+export async function runVault({ env, samples, out, signal }: VaultOptions): Promise<VaultSummary> {
   const say = (text = ''): void => {
     out.write(`${text}\n`);
   };
@@ -66,11 +76,14 @@ export async function runVault({ env, samples, out }: VaultOptions): Promise<Vau
     const now = performance.now();
     steps.push({ step, items, bytes, milliseconds: now - stepStartedAt });
     stepStartedAt = now;
+    signal?.throwIfAborted();
   };
-  const closers: (() => Promise<void>)[] = [];
+  const closers: (() => Promise<unknown>)[] = []; // run last to first at the end
 
+  let summary: VaultSummary | undefined;
+  let failure: { readonly error: unknown } | undefined;
   try {
-    const documents = await listSamples(samples);
+    const { documents, skipped } = await listSamples(samples);
 
     // ── Settings and services ─────────────────────────────────────────────────────────────
     // VAULT_DIR keeps the stored files (and the embedded database) after the run, to look at.
@@ -79,7 +92,6 @@ export async function runVault({ env, samples, out }: VaultOptions): Promise<Vau
       ? path.join(vaultDir, 'files')
       : await mkdtemp(path.join(tmpdir(), 'document-vault-'));
     await mkdir(storageRoot, { recursive: true });
-    if (!vaultDir) closers.push(() => rm(storageRoot, { recursive: true, force: true }));
 
     // The demo's own defaults go first, so any X_* variable still overrides them; the storage
     // root is the demo's choice. 'fallback': overwrite in process where `shred` is missing.
@@ -88,23 +100,41 @@ export async function runVault({ env, samples, out }: VaultOptions): Promise<Vau
       { files: { root: storageRoot } },
     );
     const demoKey = !env.X_MASTER_KEY;
-    const crypto = new EncryptionManager(config, env.X_MASTER_KEY || randomBytes(32));
+    const encryption = new EncryptionManager(config, env.X_MASTER_KEY || randomBytes(32));
     const files = new FileManager(config);
+    if (!vaultDir) {
+      // A temporary storage root goes at the end, its documents shredded first, like any other.
+      closers.push(async () => {
+        await shredStoredFiles(files, storageRoot);
+        await rm(storageRoot, { recursive: true, force: true });
+      });
+    }
 
     const database = await openDatabase(
-      config.database.url,
+      config.database.url, // X_DATABASE_URL or DATABASE_URL; unset: embedded
       vaultDir ? path.join(vaultDir, 'pgdata') : undefined,
     );
     closers.push(() => database.close());
-    const redisUrl = env.X_CACHE_URL || env.REDIS_URL ? config.cache.url : undefined;
-    const backend = await openCache(redisUrl);
+    // config.cache.url always has a value (its default): Redis only when a variable names one.
+    const redisConfigured = Boolean(env.X_CACHE_URL || env.REDIS_URL);
+    const backend = await openCache(redisConfigured ? config.cache.url : undefined);
     closers.push(() => backend.close());
 
     defineDocument(database.sequelize);
-    await Document.sync(); // CREATE TABLE IF NOT EXISTS vault_documents
+    await Document.sync().catch((error: unknown) => {
+      throw new DemoError(
+        `Cannot create the table ${Document.tableName}: ${describeError(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }); // CREATE TABLE IF NOT EXISTS
     const em = new EntityManager(database.sequelize);
+    closers.push(() => em[Symbol.asyncDispose]()); // rolls back whatever a failure left open
     const cache = new CacheManager(backend.client, config.cache.ttl, {
       prefix: config.cache.prefix,
+      // Generous for a demo on a busy laptop; a service would keep the 250 ms default.
+      timeout: 1000,
       // Reads fail open: a cache failure is a miss served from the database, reported here.
       onError: (error, operation) =>
         say(`  cache ${operation} failed, served without it: ${error.message}`),
@@ -121,24 +151,26 @@ export async function runVault({ env, samples, out }: VaultOptions): Promise<Vau
           ? ' (or an in-process overwrite where shred is missing)'
           : ''),
     };
+    const owners = new Set(documents.map((sample) => sample.owner));
     say(
-      `document-vault: ${documents.length} documents of ${new Set(documents.map((d) => d.owner)).size} owners`,
+      `document-vault: ${plural(documents.length, 'document')} of ${plural(owners.size, 'owner')}`,
     );
+    for (const reason of skipped) say(`  skipped   ${reason}`);
     say(`  database  ${services.database}`);
     say(`  cache     ${services.cache}`);
     say(`  files     ${services.files}`);
     say(
       demoKey
-        ? `  key       generated for this run (key id ${crypto.keyId}): for the demo only, what it encrypts cannot be read after the run; set X_MASTER_KEY for a real key`
-        : `  key       X_MASTER_KEY (key id ${crypto.keyId})`,
+        ? `  key       generated for this run (key id ${encryption.keyId}): for the demo only, what it encrypts cannot be read after the run; set X_MASTER_KEY for a real key`
+        : `  key       X_MASTER_KEY (key id ${encryption.keyId})`,
     );
     endStep('connect', null, null);
 
     // ── A clean slate: what an earlier run left (a kept VAULT_DIR, a real database) ───────
-    const leftovers = await em.selectAll(Document, {});
-    for (const leftover of leftovers) await files.delete(leftover.path);
-    const cleared = await em.deleteAll(Document, {}, { commit: true }); // batched DELETEs
+    // Rows first, then cache entries, then files: no row ever points at a shredded file.
+    const cleared = await em.deleteAll(Document, {}, { commit: true }); // in batches
     await cache.deleteAll(Document); // every process stops seeing cached Documents at once
+    await shredStoredFiles(files, storageRoot); // with no row left, no stored file is needed
     if (cleared > 0) say(`\nRemoved ${cleared} documents an earlier run left.`);
     endStep('clear an earlier run', cleared, null);
 
@@ -146,45 +178,58 @@ export async function runVault({ env, samples, out }: VaultOptions): Promise<Vau
     say(`\n1. Import ${path.relative(process.cwd(), samples) || '.'}`);
     const progress = new ProgressBar(out, documents.length);
     const stored: string[] = []; // files of this import, removed again if it fails
-    const imported: Document[] = [];
+    const imported: { readonly document: Document; readonly owner: string }[] = [];
     try {
       for (const sample of documents) {
+        signal?.throwIfAborted();
         const id = randomUUID();
-        const storedPath = `documents/${id.slice(0, 2)}/${id}${path.extname(sample.name)}`;
-        const { size, sha256 } = await files.upload(createReadStream(sample.file), storedPath, {
-          checksum: true,
-          maxBytes: MAX_DOCUMENT_BYTES,
-        });
+        const storedPath = `${DOCUMENTS_FOLDER}/${id.slice(0, 2)}/${id}${path.extname(sample.name)}`;
         stored.push(storedPath);
+        const { size, sha256 } = await files
+          .upload(createReadStream(sample.file), storedPath, {
+            checksum: true,
+            maxBytes: MAX_DOCUMENT_BYTES,
+          })
+          .catch((error: unknown) => {
+            // Name the sample, not the stored path: that is what the user can fix.
+            if (!XError.is(error)) throw error;
+            throw new DemoError(`${sample.owner}/${sample.name}: ${describeError(error)}`, {
+              cause: error,
+            });
+          });
         const document = Document.build({
           id,
           name: sample.name,
-          ownerEmail: crypto.encryptStr(sample.owner, { aad: ownerEmailContext(id) }),
-          ownerHash: crypto.getHash(normalizeEmail(sample.owner)),
+          ownerEmail: encryption.encryptStr(sample.owner, { aad: ownerEmailContext(id) }),
+          ownerHash: encryption.getHash(normalizeEmail(sample.owner)),
           path: storedPath,
           size,
           type: await files.mimetype(storedPath),
           sha256,
         });
         await em.insert(document, { flush: false, commit: false }); // queued in the unit of work
-        imported.push(document);
+        imported.push({ document, owner: sample.owner });
         progress.tick(`${sample.owner}/${sample.name}`);
       }
       await em.commit(); // one transaction: every row of the import, or none
     } catch (error) {
-      await em.rollback();
-      for (const storedPath of stored) await files.delete(storedPath); // no file without a row
+      // No file without a row: roll back, then remove every file this import stored.
+      const problems = await settleEach([
+        () => em.rollback(),
+        ...stored.map((storedPath) => () => files.delete(storedPath)),
+      ]);
+      for (const problem of problems) say(`  cleanup failed: ${describeError(problem)}`);
       throw error;
     }
-    const importedBytes = imported.reduce((sum, document) => sum + document.size, 0);
+    const importedBytes = imported.reduce((sum, { document }) => sum + document.size, 0);
     say();
     say(
       table(
         [
           ['name', 'owner', 'type', 'size', 'sha256'],
-          ...imported.map((document, index) => [
+          ...imported.map(({ document, owner }) => [
             document.name,
-            documents[index]?.owner ?? '',
+            owner,
             document.type ?? '(unknown)',
             formatBytes(document.size),
             `${document.sha256.slice(0, 12)}…`,
@@ -198,42 +243,50 @@ export async function runVault({ env, samples, out }: VaultOptions): Promise<Vau
     // ── 2. Read back through the cache, checking every file against its row ──────────────
     say(`\n2. Read every document ${READS_PER_DOCUMENT} times through the cache`);
     for (let round = 1; round <= READS_PER_DOCUMENT; round++) {
-      for (const { id } of imported) {
+      for (const {
+        document: { id },
+      } of imported) {
         // A miss loads the row (one load per id, however many callers ask at once) and caches it.
         const document = await cache.getOrLoad(Document, id, () => em.select(Document, id));
         if (document === null) throw new Error(`document ${id} vanished while being read`);
-        if (round === 1) await verify(document, files, crypto);
+        if (round === 1) await verify(document, files, encryption);
       }
     }
-    const { hits, misses, loads } = cache.stats();
+    const { hits, misses, loads, errors } = cache.stats();
     say(
-      `  ${hits + misses} reads: ${hits} hits, ${misses} misses (${loads} loads from the database); ` +
-        `hit rate ${formatPercent(hits, hits + misses)}`,
+      `  ${hits + misses} reads: ${hits} hits, ${misses} misses (${loads} loads from the database, ` +
+        `${errors} cache errors); hit rate ${formatPercent(hits, hits + misses)}`,
     );
     say('  every file matches its SHA-256, every owner email decrypts in its own row');
     endStep(`read back (${READS_PER_DOCUMENT}× each)`, hits + misses, null);
 
     // ── 3. An owner's documents, found by email without decrypting a single row ──────────
     const firstOwner = documents[0]?.owner ?? '';
-    const asked = ` ${firstOwner.toUpperCase()} `; // as a user might type it
+    // As a user might type it: spaces around, capitals (ASCII only: 'ß'.toUpperCase() is 'SS').
+    const asked = ` ${firstOwner.replace(/[a-z]/g, (letter) => letter.toUpperCase())} `;
     say(`\n3. Documents of "${asked}", by blind index (HMAC-SHA-512 of the normalized email)`);
     const owned = await em.selectAll(Document, {
-      ownerHash: crypto.getHash(normalizeEmail(asked)),
+      ownerHash: encryption.getHash(normalizeEmail(asked)),
       orderBy: 'name',
     });
     for (const document of owned) {
-      const owner = crypto.decryptStr(document.ownerEmail, { aad: ownerEmailContext(document.id) });
+      const owner = encryption.decryptStr(document.ownerEmail, {
+        aad: ownerEmailContext(document.id),
+      });
       say(`  ${document.name.padEnd(28)} ${formatBytes(document.size).padStart(10)}  ${owner}`);
     }
     endStep('owner lookup (blind index)', owned.length, null);
 
     // ── 4. Delete one: the row, then its cache entry, then the bytes on disk ─────────────
     const victim = owned[0];
-    if (victim === undefined) throw new Error(`no document found for ${firstOwner}`);
+    if (victim === undefined) throw new Error(`the blind index found nothing for ${firstOwner}`);
     say(`\n4. Delete ${victim.name}`);
     await em.delete(victim, { commit: true }); // from here on no request is given the document
-    await cache.delete(victim); // rejects if the cache cannot confirm: never serve a deleted row
-    await files.delete(victim.path); // shred: overwrite, zero, unlink
+    try {
+      await cache.delete(victim); // rejects if the cache cannot confirm: the caller must know
+    } finally {
+      await files.delete(victim.path); // shred: overwrite, zero, unlink; even if the cache failed
+    }
     const stillCached = await cache.get(Document, victim.id);
     const stillStored = await files.isfile(victim.path);
     const stillInDatabase = await em.exists(Document, { id: victim.id });
@@ -245,6 +298,7 @@ export async function runVault({ env, samples, out }: VaultOptions): Promise<Vau
 
     // ── Summary ───────────────────────────────────────────────────────────────────────────
     const remaining = await em.countAll(Document);
+    // sumAll is exact: a string for BIGINT/DECIMAL columns, a number for INTEGER ones like size.
     const remainingBytes = Number(await em.sumAll(Document, 'size'));
     const totalMilliseconds = performance.now() - startedAt;
     say('\nSummary');
@@ -265,7 +319,8 @@ export async function runVault({ env, samples, out }: VaultOptions): Promise<Vau
     );
     say();
     say(
-      `  documents   ${imported.length} imported (${formatBytes(importedBytes)}), 1 deleted, ${remaining} in the vault (${formatBytes(remainingBytes)})`,
+      `  documents   ${imported.length} imported (${formatBytes(importedBytes)}), 1 deleted, ` +
+        `${remaining} in the vault (${formatBytes(remainingBytes)})`,
     );
     say(
       `  cache       hit rate ${formatPercent(hits, hits + misses)} (${hits} hits, ${misses} misses)`,
@@ -274,19 +329,27 @@ export async function runVault({ env, samples, out }: VaultOptions): Promise<Vau
     say(`  cache store ${services.cache}`);
     say(`  files       ${services.files}`);
 
-    return {
+    summary = {
       imported: imported.length,
       importedBytes,
       deleted: { id: victim.id, name: victim.name, path: victim.path },
       remaining,
       remainingBytes,
-      cache: { hits, misses, loads },
+      cache: { hits, misses, loads, errors },
       services,
       steps,
     };
-  } finally {
-    for (const close of closers.reverse()) await close();
+  } catch (error) {
+    failure = { error };
   }
+  const problems = await settleEach(closers.reverse());
+  if (failure !== undefined) {
+    // The failure is the error to report; problems closing after it only get a line.
+    for (const problem of problems) say(`  closing failed: ${describeError(problem)}`);
+    throw failure.error;
+  }
+  if (problems.length > 0) throw problems[0];
+  return summary as VaultSummary;
 }
 
 interface Sample {
@@ -295,44 +358,71 @@ interface Sample {
   readonly file: string;
 }
 
-/** `folder/<owner email>/<file>`, owners and files in name order. */
-async function listSamples(folder: string): Promise<Sample[]> {
-  const owners = await readdir(folder, { withFileTypes: true }).catch((error: unknown) => {
-    throw new SetupError(`Cannot read the samples folder ${folder}: ${(error as Error).message}`, {
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * `folder/<owner email>/<file>`, owners and files in name order, and why anything else in
+ * the folder was left out.
+ */
+async function listSamples(folder: string): Promise<{ documents: Sample[]; skipped: string[] }> {
+  const entries = await readdir(folder, { withFileTypes: true }).catch((error: unknown) => {
+    throw new DemoError(`Cannot read the samples folder ${folder}: ${describeError(error)}`, {
       cause: error,
     });
   });
-  const samples: Sample[] = [];
-  for (const owner of owners.filter((e) => e.isDirectory() && e.name.includes('@')).sort(byName)) {
-    const entries = await readdir(path.join(folder, owner.name), { withFileTypes: true });
-    for (const entry of entries.filter((e) => e.isFile()).sort(byName)) {
-      samples.push({
-        owner: owner.name,
-        name: entry.name,
-        file: path.join(folder, owner.name, entry.name),
-      });
+  const documents: Sample[] = [];
+  const skipped: string[] = [];
+  for (const owner of entries.sort(byName)) {
+    if (!owner.isDirectory()) skipped.push(`${owner.name}: not in an owner folder`);
+    else if (!EMAIL.test(owner.name)) skipped.push(`${owner.name}/: not named by an email`);
+    else {
+      const files = await readdir(path.join(folder, owner.name), { withFileTypes: true });
+      for (const entry of files.sort(byName)) {
+        const shown = `${owner.name}/${entry.name}`;
+        if (entry.name.startsWith('.')) skipped.push(`${shown}: a hidden file`);
+        else if (!entry.isFile()) skipped.push(`${shown}: not a regular file`);
+        else {
+          const file = path.join(folder, owner.name, entry.name);
+          documents.push({ owner: owner.name, name: entry.name, file });
+        }
+      }
     }
   }
-  if (samples.length === 0) {
-    throw new SetupError(
+  if (documents.length === 0) {
+    throw new DemoError(
       `No documents in ${folder}: expected one folder per owner, named by email, holding files.`,
     );
   }
-  return samples;
+  return { documents, skipped };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+/** Shreds every file stored under the documents folder of `root`, and returns how many. */
+async function shredStoredFiles(files: FileManager, root: string): Promise<number> {
+  const folder = path.join(root, DOCUMENTS_FOLDER);
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+  const stored = entries.filter((entry) => entry.isFile());
+  for (const entry of stored) {
+    await files.delete(path.relative(root, path.join(entry.parentPath, entry.name)));
+  }
+  return stored.length;
+}
+
 /** The stored file still has the checksum of its row, and the email opens in its own row. */
 async function verify(
   document: Document,
   files: FileManager,
-  crypto: EncryptionManager,
+  encryption: EncryptionManager,
 ): Promise<void> {
   if ((await files.checksum(document.path)) !== document.sha256) {
     throw new Error(`${document.name}: the stored file does not match its SHA-256`);
   }
-  crypto.decryptStr(document.ownerEmail, { aad: ownerEmailContext(document.id) });
+  encryption.decryptStr(document.ownerEmail, { aad: ownerEmailContext(document.id) });
 }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -7,7 +7,7 @@ import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../src/terminal.js';
-import { type DemoRun, MASTER_KEY, runDemo } from './run-demo.js';
+import { type DemoRun, MASTER_KEY, runDemo, startDemo } from './run-demo.js';
 import {
   DELETED,
   type DocumentRow,
@@ -25,12 +25,11 @@ function expectSuccessfulOutput(run: DemoRun): void {
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   expect(run.stdout).toContain('document-vault: 9 documents of 3 owners');
-  expect(run.stdout).toMatch(/^ {2}key {7}X_MASTER_KEY \(key id [0-9a-f]{8}\)$/m);
   // The progress, one line per document in order (the output is not a terminal here).
   const progress = run.stdout.split('\n').filter((line) => /^ {2}\d\/9 {2}/.test(line));
   expect(progress).toEqual(samples.map((s, index) => `  ${index + 1}/9  ${s.owner}/${s.name}`));
   expect(run.stdout).toContain(
-    '  27 reads: 18 hits, 9 misses (9 loads from the database); hit rate 66.7 %',
+    '  27 reads: 18 hits, 9 misses (9 loads from the database, 0 cache errors); hit rate 66.7 %',
   );
   expect(run.stdout).toContain('3. Documents of " ADA@EXAMPLE.COM ", by blind index');
   expect(run.stdout).toMatch(/^ {2}floor-plan\.svg +611 B {2}ada@example\.com$/m);
@@ -81,6 +80,7 @@ describe('with no services configured: embedded PostgreSQL and an in-memory cach
       /^ {2}database {2}PostgreSQL \d+\.\d+, embedded \(PGlite, kept in .+; DATABASE_URL not set\)$/m,
     );
     expect(first.stdout).toContain('  cache     MemoryStore in this process (REDIS_URL not set)');
+    expect(first.stdout).toMatch(/^ {2}key {7}X_MASTER_KEY \(key id [0-9a-f]{8}\)$/m);
     expect(first.stdout).not.toContain('Removed');
   });
 
@@ -93,6 +93,54 @@ describe('with no services configured: embedded PostgreSQL and an in-memory cach
     expectSuccessfulOutput(second);
     expect(second.stdout).toContain('Removed 8 documents an earlier run left.');
     await expectVaultState(await embeddedRows(), path.join(vaultDir, 'files'));
+  });
+});
+
+describe('exactly as the quick start runs it: no variable at all', () => {
+  it('uses a demo key and an in-memory database, and leaves nothing behind', async () => {
+    const temporary = await mkdtemp(path.join(tmpdir(), 'vault-default-'));
+    try {
+      const run = await runDemo({ TMPDIR: temporary });
+      expectSuccessfulOutput(run);
+      expect(run.stdout).toMatch(
+        /^ {2}database {2}PostgreSQL \d+\.\d+, embedded \(PGlite, in memory; DATABASE_URL not set\)$/m,
+      );
+      expect(run.stdout).toMatch(
+        /^ {2}key {7}generated for this run \(key id [0-9a-f]{8}\): for the demo only, what it encrypts cannot be read after the run; set X_MASTER_KEY for a real key$/m,
+      );
+      expect(run.stdout).toContain(`  files     ${temporary}/document-vault-`);
+      expect(await readdir(temporary)).toEqual([]); // the temporary storage root is gone
+    } finally {
+      await rm(temporary, { recursive: true, force: true });
+    }
+  });
+
+  it('Ctrl-C stops it between two steps, and it still cleans up', async () => {
+    const temporary = await mkdtemp(path.join(tmpdir(), 'vault-interrupted-'));
+    const folder = await mkdtemp(path.join(tmpdir(), 'vault-many-'));
+    try {
+      // Enough documents that the import is still running when the signal arrives.
+      await mkdir(path.join(folder, 'ann@example.com'));
+      for (let index = 0; index < 300; index++) {
+        await writeFile(
+          path.join(folder, 'ann@example.com', `note-${index}.txt`),
+          `note ${index}\n`,
+        );
+      }
+      const demo = startDemo({ TMPDIR: temporary }, [folder]);
+      await demo.waitForOutput('1. Import');
+      demo.child.kill('SIGINT');
+      const run = await demo.done;
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        'document-vault failed: stopped by SIGINT; everything it opened is closed.',
+      );
+      expect(run.stdout).not.toContain('Summary');
+      expect(await readdir(temporary)).toEqual([]); // stored documents shredded, folder removed
+    } finally {
+      await rm(temporary, { recursive: true, force: true });
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });
 
@@ -126,9 +174,12 @@ describe('with DATABASE_URL and REDIS_URL', () => {
     };
   }
 
-  async function withRedis<T>(
-    work: (redis: ReturnType<typeof createClient>) => Promise<T>,
-  ): Promise<T> {
+  interface RedisKeys {
+    keys(pattern: string): Promise<string[]>;
+    del(keys: string[]): Promise<number>;
+  }
+
+  async function withRedis<T>(work: (redis: RedisKeys) => Promise<T>): Promise<T> {
     const redis = createClient({ url: redisUrl });
     redis.on('error', () => {});
     await redis.connect();
@@ -161,16 +212,48 @@ describe('with DATABASE_URL and REDIS_URL', () => {
 
     const rows = await serverRows();
     await expectVaultState(rows, path.join(vaultDir, 'files'));
-    // Every document read stayed cached but the deleted one; plus the model's generation stamp.
+    // Every document read stays cached but the deleted one (plus the model's generation stamp).
     const cached = await withRedis((redis) => redis.keys(`${prefix}:e:*`));
     expect(cached.map((key) => key.slice(key.lastIndexOf(':') + 1)).sort()).toEqual(
       rows.map((row) => row.id).sort(),
     );
   });
 
-  it('rolls the whole import back when one document fails: no row, no file', async () => {
+  it('starts a second run from a clean slate on the servers too', async () => {
+    const run = await runDemo(servicesEnv({ VAULT_DIR: vaultDir }));
+    expectSuccessfulOutput(run);
+    expect(run.stdout).toContain('Removed 8 documents an earlier run left.');
+    await expectVaultState(await serverRows(), path.join(vaultDir, 'files'));
+  });
+
+  it('rolls the whole import back when its commit fails: no row, no file', async () => {
+    // The table refuses one of the documents, so the failure comes at commit, after every
+    // file was stored and every row queued.
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query(
+      "ALTER TABLE vault_documents ADD CONSTRAINT no_poison CHECK (name <> 'b-poison.txt')",
+    );
+    await client.end();
     const folder = await mkdtemp(path.join(tmpdir(), 'vault-samples-'));
-    const storage = await mkdtemp(path.join(tmpdir(), 'vault-storage-'));
+    try {
+      await mkdir(path.join(folder, 'zoe@example.com'));
+      await writeFile(path.join(folder, 'zoe@example.com', 'a-note.txt'), 'fine\n');
+      await writeFile(path.join(folder, 'zoe@example.com', 'b-poison.txt'), 'refused\n');
+      await writeFile(path.join(folder, 'zoe@example.com', 'c-note.txt'), 'fine too\n');
+      const run = await runDemo(servicesEnv({ VAULT_DIR: vaultDir }), [folder]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('  3/3  zoe@example.com/c-note.txt');
+      expect(run.stderr).toContain('document-vault failed: CONSTRAINT:');
+      expect(await serverRows()).toEqual([]);
+      expect(await listFiles(path.join(vaultDir, 'files'))).toEqual([]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('stops at a document over the size limit, names it, and keeps nothing', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'vault-samples-'));
     try {
       await mkdir(path.join(folder, 'zoe@example.com'));
       await writeFile(path.join(folder, 'zoe@example.com', 'a-note.txt'), 'fine\n');
@@ -178,14 +261,48 @@ describe('with DATABASE_URL and REDIS_URL', () => {
         path.join(folder, 'zoe@example.com', 'b-huge.bin'),
         Buffer.alloc(10 * 2 ** 20 + 1),
       );
-      const run = await runDemo(servicesEnv({ VAULT_DIR: storage }), [folder]);
+      const run = await runDemo(servicesEnv({ VAULT_DIR: vaultDir }), [folder]);
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain('document-vault failed: TOO_LARGE: upload documents/');
+      expect(run.stderr).toContain(
+        'document-vault failed: zoe@example.com/b-huge.bin: TOO_LARGE: upload documents/',
+      );
+      expect(run.stderr).not.toMatch(/^\s+at /m);
       expect(await serverRows()).toEqual([]);
-      expect(await listFiles(path.join(storage, 'files'))).toEqual([]);
+      expect(await listFiles(path.join(vaultDir, 'files'))).toEqual([]);
     } finally {
       await rm(folder, { recursive: true, force: true });
-      await rm(storage, { recursive: true, force: true });
+    }
+  });
+
+  it('says what it skips in a folder of its own, and finds a non-ASCII owner', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'vault-odd-'));
+    try {
+      // Decomposed, as macOS names folders: the blind index must not depend on it.
+      const owner = 'jose\u0301.strasse@example.com'.replace('strasse', 'straße');
+      await mkdir(path.join(folder, owner));
+      await writeFile(path.join(folder, owner, 'résumé 2026.txt'), 'CV\n');
+      await writeFile(path.join(folder, owner, '.DS_Store'), 'junk');
+      await mkdir(path.join(folder, owner, 'nested'));
+      await symlink('/etc/hostname', path.join(folder, owner, 'link.txt'));
+      await mkdir(path.join(folder, 'not-an-owner'));
+      await writeFile(path.join(folder, 'loose.txt'), 'x');
+      const run = await runDemo(servicesEnv(), [folder]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      for (const line of [
+        `  skipped   ${owner}/.DS_Store: a hidden file`,
+        `  skipped   ${owner}/link.txt: not a regular file`,
+        `  skipped   ${owner}/nested: not a regular file`,
+        '  skipped   loose.txt: not in an owner folder',
+        '  skipped   not-an-owner/: not named by an email',
+      ]) {
+        expect(run.stdout).toContain(line);
+      }
+      expect(run.stdout).toContain('document-vault: 1 document of 1 owner');
+      expect(run.stdout).toContain(`4. Delete résumé 2026.txt`);
+      expect(run.stdout).toContain('0 in the vault');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
     }
   });
 });
