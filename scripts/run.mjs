@@ -43,7 +43,9 @@ const tasks = {
     process.stderr.write(`done in ${seconds(performance.now() - started)}.\n\n`);
     const demo = path.join(root, 'examples', 'document-vault', 'dist', 'main.js');
     // From where npm was started, so a relative samples folder or VAULT_DIR means what it says.
-    return (await run(process.execPath, [demo, ...args], { cwd: process.env.INIT_CWD })).code;
+    // biome-ignore lint/suspicious/noUndeclaredEnvVars: npm's, read here, never by a turbo task
+    const cwd = process.env.INIT_CWD ?? process.cwd();
+    return (await run(process.execPath, [demo, ...args], { cwd })).code;
   },
   test: async (args) => {
     // The whole run needs PostgreSQL, MariaDB and Redis: check them (and start any that is
