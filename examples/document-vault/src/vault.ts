@@ -92,6 +92,7 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
       ? path.join(vaultDir, 'files')
       : await mkdtemp(path.join(tmpdir(), 'document-vault-'));
     await mkdir(storageRoot, { recursive: true });
+    if (!vaultDir) closers.push(() => rm(storageRoot, { recursive: true, force: true }));
 
     // The demo's own defaults go first, so any X_* variable still overrides them; the storage
     // root is the demo's choice. 'fallback': overwrite in process where `shred` is missing.
@@ -102,13 +103,8 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
     const demoKey = !env.X_MASTER_KEY;
     const encryption = new EncryptionManager(config, env.X_MASTER_KEY || randomBytes(32));
     const files = new FileManager(config);
-    if (!vaultDir) {
-      // A temporary storage root goes at the end, its documents shredded first, like any other.
-      closers.push(async () => {
-        await shredStoredFiles(files, storageRoot);
-        await rm(storageRoot, { recursive: true, force: true });
-      });
-    }
+    // A temporary storage root goes at the end, its documents shredded first like any other.
+    if (!vaultDir) closers.push(() => shredStoredFiles(files, storageRoot));
 
     const database = await openDatabase(
       config.database.url, // X_DATABASE_URL or DATABASE_URL; unset: embedded
@@ -122,12 +118,8 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
 
     defineDocument(database.sequelize);
     await Document.sync().catch((error: unknown) => {
-      throw new DemoError(
-        `Cannot create the table ${Document.tableName}: ${describeError(error)}`,
-        {
-          cause: error,
-        },
-      );
+      const message = `Cannot create the table ${Document.tableName}: ${describeError(error)}`;
+      throw new DemoError(message, { cause: error });
     }); // CREATE TABLE IF NOT EXISTS
     const em = new EntityManager(database.sequelize);
     closers.push(() => em[Symbol.asyncDispose]()); // rolls back whatever a failure left open

@@ -330,11 +330,17 @@ describe('bad input is refused with what to fix, and exit code 1', () => {
       'document-vault failed: INVALID_KEY: key is text but not hex digits',
     ],
   ])('%s', async (_, env, message) => {
-    const run = await runDemo(env);
-    expect(run.code).toBe(1);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toContain(message);
-    expect(run.stderr).not.toMatch(/^\s+at /m); // a message to act on, not a stack
+    const temporary = await mkdtemp(path.join(tmpdir(), 'vault-refused-'));
+    try {
+      const run = await runDemo({ ...env, TMPDIR: temporary });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(message);
+      expect(run.stderr).not.toMatch(/^\s+at /m); // a message to act on, not a stack
+      expect(await readdir(temporary)).toEqual([]); // nothing left behind
+    } finally {
+      await rm(temporary, { recursive: true, force: true });
+    }
   });
 
   it('a folder without owner folders', async () => {
