@@ -23,12 +23,14 @@ const [argument] = process.argv.slice(2);
 if (argument === '--help' || argument === '-h') {
   console.log(USAGE);
 } else {
-  // Ctrl-C (or a TERM) stops the demo between two steps, and it closes what it opened: the
-  // embedded database is written consistently and temporary documents are shredded.
+  // Ctrl-C, TERM or a closed terminal stop the demo between two steps, and it closes what it
+  // opened: the embedded database is written consistently, temporary documents are shredded.
+  // A second signal means "now": exit at once.
   const interrupt = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      interrupt.abort(new DemoError(`stopped by ${signal}; everything it opened is closed.`));
+      if (interrupt.signal.aborted) process.exit(130);
+      interrupt.abort(new DemoError(`stopped by ${signal}.`));
     });
   }
   try {

@@ -3,7 +3,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { type CacheStore, MemoryStore, type RedisClientLike } from '@x/cache';
 import { createClient } from 'redis';
 import { QueryTypes, Sequelize } from 'sequelize';
-import { DemoError } from './demo-error.js';
+import { DemoError, settleEach } from './demo-error.js';
 
 export interface Database {
   readonly sequelize: Sequelize;
@@ -44,18 +44,27 @@ export async function openDatabase(
     };
   }
 
-  const pglite = await PGlite.create(dataDir);
+  const pglite = await PGlite.create(dataDir).catch((error: unknown) => {
+    const where = dataDir === undefined ? 'in memory' : `in ${dataDir}`;
+    throw new DemoError(`Cannot open the embedded database ${where} (${messageOf(error)}).`, {
+      cause: error,
+    });
+  });
   const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0 });
-  await server.start();
+  await closingOnError(server.start(), () => pglite.close());
   // PGlite is one session: the server gives it one connection at a time, so the pool holds one.
   const sequelize = new Sequelize(`postgres://postgres@${server.getServerConn()}/postgres`, {
     logging: false,
     pool: { max: 1 },
   });
+  // Each step even if the one before failed: PGlite must be closed to leave its files consistent.
   const close = async () => {
-    await sequelize.close();
-    await server.stop();
-    await pglite.close();
+    const problems = await settleEach([
+      () => sequelize.close(),
+      () => server.stop(),
+      () => pglite.close(),
+    ]);
+    if (problems.length > 0) throw problems[0];
   };
   return {
     sequelize,
@@ -99,6 +108,8 @@ export async function openCache(url: string | undefined): Promise<CacheBackend> 
     url,
     socket: {
       connectTimeout: 5000,
+      // A server that holds the connection but stops answering is dropped, not waited for.
+      socketTimeout: 5000,
       reconnectStrategy: (retries) => (connected ? Math.min(50 * 2 ** retries, 2000) : false),
     },
   });
@@ -120,8 +131,12 @@ export async function openCache(url: string | undefined): Promise<CacheBackend> 
   return {
     client,
     description: `Redis ${version} at ${maskPassword(url)}`,
+    // close() waits for the replies still due; a server that stopped answering gets 2 s.
     close: async () => {
-      if (client.isOpen) await client.close();
+      if (!client.isOpen) return;
+      const timeout = new Promise((resolve) => setTimeout(resolve, 2000).unref());
+      await Promise.race([client.close().catch(() => {}), timeout]);
+      if (client.isOpen) client.destroy();
     },
   };
 }

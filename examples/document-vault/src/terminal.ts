@@ -21,6 +21,13 @@ export class ProgressBar {
     this.#total = total;
   }
 
+  /** Ends a bar left unfinished (the work failed), so what is printed next starts a line. */
+  end(): void {
+    if (this.#out.isTTY === true && this.#done > 0 && this.#done < this.#total) {
+      this.#out.write('\n');
+    }
+  }
+
   tick(label: string): void {
     this.#done += 1;
     const count = `${String(this.#done).padStart(String(this.#total).length)}/${this.#total}`;

@@ -37,27 +37,11 @@ export interface VaultOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface StepTiming {
+interface StepTiming {
   readonly step: string;
   readonly items: number | null;
   readonly bytes: number | null;
   readonly milliseconds: number;
-}
-
-export interface VaultSummary {
-  readonly imported: number;
-  readonly importedBytes: number;
-  readonly deleted: { readonly id: string; readonly name: string; readonly path: string };
-  readonly remaining: number;
-  readonly remainingBytes: number;
-  readonly cache: {
-    readonly hits: number;
-    readonly misses: number;
-    readonly loads: number;
-    readonly errors: number;
-  };
-  readonly services: { readonly database: string; readonly cache: string; readonly files: string };
-  readonly steps: readonly StepTiming[];
 }
 
 /**
@@ -65,14 +49,15 @@ export interface VaultSummary {
  * owner's documents by email, delete one, print the summary. Every service it opens is
  * closed again, whether it succeeds, fails or is aborted.
  */
-export async function runVault({ env, samples, out, signal }: VaultOptions): Promise<VaultSummary> {
+export async function runVault({ env, samples, out, signal }: VaultOptions): Promise<void> {
   const say = (text = ''): void => {
     out.write(`${text}\n`);
   };
   const steps: StepTiming[] = [];
   const startedAt = performance.now();
   let stepStartedAt = startedAt;
-  const endStep = (step: string, items: number | null, bytes: number | null): void => {
+  /** Records the step's time for the summary, then stops here if the run was aborted. */
+  const finishStep = (step: string, items: number | null, bytes: number | null): void => {
     const now = performance.now();
     steps.push({ step, items, bytes, milliseconds: now - stepStartedAt });
     stepStartedAt = now;
@@ -80,8 +65,7 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
   };
   const closers: (() => Promise<unknown>)[] = []; // run last to first at the end
 
-  let summary: VaultSummary | undefined;
-  let failure: { readonly error: unknown } | undefined;
+  let closingProblems: unknown[] = [];
   try {
     const { documents, skipped } = await listSamples(samples);
 
@@ -91,19 +75,27 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
     const storageRoot = vaultDir
       ? path.join(vaultDir, 'files')
       : await mkdtemp(path.join(tmpdir(), 'document-vault-'));
-    await mkdir(storageRoot, { recursive: true });
     if (!vaultDir) closers.push(() => rm(storageRoot, { recursive: true, force: true }));
+    await mkdir(storageRoot, { recursive: true }).catch((error: unknown) => {
+      throw new DemoError(`Cannot create ${storageRoot}: ${describeError(error)}`, {
+        cause: error,
+      });
+    });
 
-    // The demo's own defaults go first, so any X_* variable still overrides them; the storage
-    // root is the demo's choice. 'fallback': overwrite in process where `shred` is missing.
+    // The demo's defaults apply unless a variable sets them ('fallback': overwrite in process
+    // where `shred` is missing); the storage root is the demo's own (X_FILES_ROOT is not used).
     const config = loadConfig(
-      { X_CACHE_PREFIX: 'vault', X_FILES_SHRED: 'fallback', ...env },
+      {
+        ...env,
+        X_CACHE_PREFIX: env.X_CACHE_PREFIX || 'vault',
+        X_FILES_SHRED: env.X_FILES_SHRED || 'fallback',
+      },
       { files: { root: storageRoot } },
     );
     const demoKey = !env.X_MASTER_KEY;
     const encryption = new EncryptionManager(config, env.X_MASTER_KEY || randomBytes(32));
     const files = new FileManager(config);
-    // A temporary storage root goes at the end, its documents shredded first like any other.
+    // Before a temporary storage root is removed, its documents are shredded like any other.
     if (!vaultDir) closers.push(() => shredStoredFiles(files, storageRoot));
 
     const database = await openDatabase(
@@ -117,10 +109,11 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
     closers.push(() => backend.close());
 
     defineDocument(database.sequelize);
+    // CREATE TABLE IF NOT EXISTS vault_documents
     await Document.sync().catch((error: unknown) => {
       const message = `Cannot create the table ${Document.tableName}: ${describeError(error)}`;
       throw new DemoError(message, { cause: error });
-    }); // CREATE TABLE IF NOT EXISTS
+    });
     const em = new EntityManager(database.sequelize);
     closers.push(() => em[Symbol.asyncDispose]()); // rolls back whatever a failure left open
     const cache = new CacheManager(backend.client, config.cache.ttl, {
@@ -156,7 +149,7 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
         ? `  key       generated for this run (key id ${encryption.keyId}): for the demo only, what it encrypts cannot be read after the run; set X_MASTER_KEY for a real key`
         : `  key       X_MASTER_KEY (key id ${encryption.keyId})`,
     );
-    endStep('connect', null, null);
+    finishStep('connect', null, null);
 
     // ── A clean slate: what an earlier run left (a kept VAULT_DIR, a real database) ───────
     // Rows first, then cache entries, then files: no row ever points at a shredded file.
@@ -164,47 +157,56 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
     await cache.deleteAll(Document); // every process stops seeing cached Documents at once
     await shredStoredFiles(files, storageRoot); // with no row left, no stored file is needed
     if (cleared > 0) say(`\nRemoved ${cleared} documents an earlier run left.`);
-    endStep('clear an earlier run', cleared, null);
+    finishStep('clear an earlier run', cleared, null);
 
     // ── 1. Import: file first (atomic, hashed while streaming), then its row ──────────────
     say(`\n1. Import ${path.relative(process.cwd(), samples) || '.'}`);
     const progress = new ProgressBar(out, documents.length);
     const stored: string[] = []; // files of this import, removed again if it fails
     const imported: { readonly document: Document; readonly owner: string }[] = [];
-    try {
-      for (const sample of documents) {
-        signal?.throwIfAborted();
+    /** Stores one sample's file and queues its row. */
+    async function importOne(sample: Sample): Promise<{ document: Document; owner: string }> {
+      try {
         const id = randomUUID();
         const storedPath = `${DOCUMENTS_FOLDER}/${id.slice(0, 2)}/${id}${path.extname(sample.name)}`;
         stored.push(storedPath);
-        const { size, sha256 } = await files
-          .upload(createReadStream(sample.file), storedPath, {
-            checksum: true,
-            maxBytes: MAX_DOCUMENT_BYTES,
-          })
-          .catch((error: unknown) => {
-            // Name the sample, not the stored path: that is what the user can fix.
-            if (!XError.is(error)) throw error;
-            throw new DemoError(`${sample.owner}/${sample.name}: ${describeError(error)}`, {
-              cause: error,
-            });
-          });
+        // @x/files: streamed into a temp file, hashed on the way, renamed into place.
+        const { size, sha256 } = await files.upload(createReadStream(sample.file), storedPath, {
+          checksum: true,
+          maxBytes: MAX_DOCUMENT_BYTES,
+        });
+        const type = await files.mimetype(storedPath); // content first, then the extension
         const document = Document.build({
           id,
           name: sample.name,
+          // @x/crypto: the email encrypted for this row only, and its blind index.
           ownerEmail: encryption.encryptStr(sample.owner, { aad: ownerEmailContext(id) }),
           ownerHash: encryption.getHash(normalizeEmail(sample.owner)),
           path: storedPath,
           size,
-          type: await files.mimetype(storedPath),
+          type,
           sha256,
         });
-        await em.insert(document, { flush: false, commit: false }); // queued in the unit of work
-        imported.push({ document, owner: sample.owner });
+        // @x/entity: queued in the unit of work, written at commit.
+        await em.insert(document, { flush: false, commit: false });
+        return { document, owner: sample.owner };
+      } catch (error) {
+        // Name the sample, not the stored path: that is what the user can fix.
+        if (!XError.is(error)) throw error;
+        throw new DemoError(`${sample.owner}/${sample.name}: ${describeError(error)}`, {
+          cause: error,
+        });
+      }
+    }
+    try {
+      for (const sample of documents) {
+        signal?.throwIfAborted();
+        imported.push(await importOne(sample));
         progress.tick(`${sample.owner}/${sample.name}`);
       }
       await em.commit(); // one transaction: every row of the import, or none
     } catch (error) {
+      progress.end();
       // No file without a row: roll back, then remove every file this import stored.
       const problems = await settleEach([
         () => em.rollback(),
@@ -213,6 +215,7 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
       for (const problem of problems) say(`  cleanup failed: ${describeError(problem)}`);
       throw error;
     }
+
     const importedBytes = imported.reduce((sum, { document }) => sum + document.size, 0);
     say();
     say(
@@ -230,14 +233,12 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
         [3],
       ).trimEnd(),
     );
-    endStep('import (file + row)', imported.length, importedBytes);
+    finishStep('import (file + row)', imported.length, importedBytes);
 
     // ── 2. Read back through the cache, checking every file against its row ──────────────
     say(`\n2. Read every document ${READS_PER_DOCUMENT} times through the cache`);
     for (let round = 1; round <= READS_PER_DOCUMENT; round++) {
-      for (const {
-        document: { id },
-      } of imported) {
+      for (const id of imported.map(({ document }) => document.id)) {
         // A miss loads the row (one load per id, however many callers ask at once) and caches it.
         const document = await cache.getOrLoad(Document, id, () => em.select(Document, id));
         if (document === null) throw new Error(`document ${id} vanished while being read`);
@@ -250,7 +251,7 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
         `${errors} cache errors); hit rate ${formatPercent(hits, hits + misses)}`,
     );
     say('  every file matches its SHA-256, every owner email decrypts in its own row');
-    endStep(`read back (${READS_PER_DOCUMENT}× each)`, hits + misses, null);
+    finishStep(`read back (${READS_PER_DOCUMENT}× each)`, hits + misses, null);
 
     // ── 3. An owner's documents, found by email without decrypting a single row ──────────
     const firstOwner = documents[0]?.owner ?? '';
@@ -267,18 +268,18 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
       });
       say(`  ${document.name.padEnd(28)} ${formatBytes(document.size).padStart(10)}  ${owner}`);
     }
-    endStep('owner lookup (blind index)', owned.length, null);
+    finishStep('owner lookup (blind index)', owned.length, null);
 
     // ── 4. Delete one: the row, then its cache entry, then the bytes on disk ─────────────
     const victim = owned[0];
     if (victim === undefined) throw new Error(`the blind index found nothing for ${firstOwner}`);
     say(`\n4. Delete ${victim.name}`);
     await em.delete(victim, { commit: true }); // from here on no request is given the document
-    try {
-      await cache.delete(victim); // rejects if the cache cannot confirm: the caller must know
-    } finally {
-      await files.delete(victim.path); // shred: overwrite, zero, unlink; even if the cache failed
-    }
+    const deleteProblems = await settleEach([
+      () => cache.delete(victim), // rejects if the cache cannot confirm: the caller must know
+      () => files.delete(victim.path), // shred: overwrite, zero, unlink; even if the cache failed
+    ]);
+    if (deleteProblems.length > 0) throw deleteProblems[0];
     const stillCached = await cache.get(Document, victim.id);
     const stillStored = await files.isfile(victim.path);
     const stillInDatabase = await em.exists(Document, { id: victim.id });
@@ -286,30 +287,19 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
       throw new Error(`${victim.name} was not deleted everywhere`);
     }
     say('  row deleted, cache entry invalidated, file shredded; none of them serves it any more');
-    endStep('delete one (row, cache, file)', 1, victim.size);
+    finishStep('delete one (row, cache, file)', 1, victim.size);
 
     // ── Summary ───────────────────────────────────────────────────────────────────────────
     const remaining = await em.countAll(Document);
     // sumAll is exact: a string for BIGINT/DECIMAL columns, a number for INTEGER ones like size.
     const remainingBytes = Number(await em.sumAll(Document, 'size'));
-    const totalMilliseconds = performance.now() - startedAt;
-    say('\nSummary');
-    say(
-      table(
-        [
-          ['step', 'items', 'bytes', 'time'],
-          ...steps.map((step) => [
-            step.step,
-            step.items === null ? '-' : String(step.items),
-            step.bytes === null ? '-' : formatBytes(step.bytes),
-            formatDuration(step.milliseconds),
-          ]),
-          ['total', '', '', formatDuration(totalMilliseconds)],
-        ],
-        [1, 2, 3],
-      ).trimEnd(),
-    );
-    say();
+    steps.push({
+      step: 'total',
+      items: null,
+      bytes: null,
+      milliseconds: performance.now() - startedAt,
+    });
+    say(`\nSummary\n${stepTable(steps)}`);
     say(
       `  documents   ${imported.length} imported (${formatBytes(importedBytes)}), 1 deleted, ` +
         `${remaining} in the vault (${formatBytes(remainingBytes)})`,
@@ -320,28 +310,14 @@ export async function runVault({ env, samples, out, signal }: VaultOptions): Pro
     say(`  database    ${services.database}`);
     say(`  cache store ${services.cache}`);
     say(`  files       ${services.files}`);
-
-    summary = {
-      imported: imported.length,
-      importedBytes,
-      deleted: { id: victim.id, name: victim.name, path: victim.path },
-      remaining,
-      remainingBytes,
-      cache: { hits, misses, loads, errors },
-      services,
-      steps,
-    };
-  } catch (error) {
-    failure = { error };
+  } finally {
+    // Every closer runs, even after a failure; the failure stays the error that is reported.
+    closingProblems = await settleEach(closers.reverse());
+    for (const problem of closingProblems) say(`  closing failed: ${describeError(problem)}`);
   }
-  const problems = await settleEach(closers.reverse());
-  if (failure !== undefined) {
-    // The failure is the error to report; problems closing after it only get a line.
-    for (const problem of problems) say(`  closing failed: ${describeError(problem)}`);
-    throw failure.error;
+  if (closingProblems.length > 0) {
+    throw new DemoError('The demo ran, but closing what it opened failed (see above).');
   }
-  if (problems.length > 0) throw problems[0];
-  return summary as VaultSummary;
 }
 
 interface Sample {
@@ -368,7 +344,12 @@ async function listSamples(folder: string): Promise<{ documents: Sample[]; skipp
     if (!owner.isDirectory()) skipped.push(`${owner.name}: not in an owner folder`);
     else if (!EMAIL.test(owner.name)) skipped.push(`${owner.name}/: not named by an email`);
     else {
-      const files = await readdir(path.join(folder, owner.name), { withFileTypes: true });
+      const ownerFolder = path.join(folder, owner.name);
+      const files = await readdir(ownerFolder, { withFileTypes: true }).catch((error: unknown) => {
+        throw new DemoError(`Cannot read ${ownerFolder}: ${describeError(error)}`, {
+          cause: error,
+        });
+      });
       for (const entry of files.sort(byName)) {
         const shown = `${owner.name}/${entry.name}`;
         if (entry.name.startsWith('.')) skipped.push(`${shown}: a hidden file`);
@@ -396,15 +377,39 @@ function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** Shreds every file stored under the documents folder of `root`, and returns how many. */
-async function shredStoredFiles(files: FileManager, root: string): Promise<number> {
+/**
+ * Shreds every file stored under the documents folder of `root`. Every file is tried even when
+ * one fails; the failures are thrown together.
+ */
+async function shredStoredFiles(files: FileManager, root: string): Promise<void> {
   const folder = path.join(root, DOCUMENTS_FOLDER);
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
-  const stored = entries.filter((entry) => entry.isFile());
-  for (const entry of stored) {
-    await files.delete(path.relative(root, path.join(entry.parentPath, entry.name)));
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(
+    (error: { code?: string }) => {
+      if (error.code === 'ENOENT') return []; // nothing stored yet
+      throw error;
+    },
+  );
+  const problems = await settleEach(
+    entries
+      .filter((entry) => entry.isFile())
+      .map(
+        (entry) => () => files.delete(path.relative(root, path.join(entry.parentPath, entry.name))),
+      ),
+  );
+  if (problems.length > 0) {
+    throw new AggregateError(problems, `${problems.length} stored files could not be shredded`);
   }
-  return stored.length;
+}
+
+/** The summary's table: one row per step with its items, bytes and time. */
+function stepTable(steps: readonly StepTiming[]): string {
+  const rows = steps.map((step) => [
+    step.step,
+    step.items === null ? (step.step === 'total' ? '' : '-') : String(step.items),
+    step.bytes === null ? (step.step === 'total' ? '' : '-') : formatBytes(step.bytes),
+    formatDuration(step.milliseconds),
+  ]);
+  return table([['step', 'items', 'bytes', 'time'], ...rows], [1, 2, 3]);
 }
 
 /** The stored file still has the checksum of its row, and the email opens in its own row. */
